@@ -1,0 +1,96 @@
+package io.s3index.embedded;
+
+import io.s3index.shared.db.DatabaseConfig;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server from binaries shipped as Maven artifacts (zonky), as a child process
+ * owned by this JVM. Tests isolate themselves with {@link #createDatabase(String)}.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+  private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+
+  private final EmbeddedPostgres postgres;
+
+  private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+    this.postgres = postgres;
+  }
+
+  /**
+   * Starts a server.
+   *
+   * @param port the port, or 0 for a free one
+   * @param dataDir where to keep the data, or null for a temporary folder removed on close
+   */
+  public static EmbeddedPostgresServer start(int port, Path dataDir) {
+    try {
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+          .setPGStartupWait(Duration.ofSeconds(60))
+          .setServerConfig("max_connections", "200")
+          .setServerConfig("fsync", "off")
+          .setServerConfig("synchronous_commit", "off")
+          .setServerConfig("full_page_writes", "off")
+          .setServerConfig("shared_buffers", "256MB");
+      if (port != 0) {
+        builder.setPort(port);
+      }
+      if (dataDir != null) {
+        builder.setDataDirectory(dataDir).setCleanDataDirectory(false);
+      }
+      EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder.start());
+      log.info("PostgreSQL listening on localhost:{}", server.port());
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);
+    }
+  }
+
+  public int port() {
+    return postgres.getPort();
+  }
+
+  /** Creates a database (if absent) and returns how to reach it as the superuser. */
+  public DatabaseConfig createDatabase(String name) {
+    if (!DATABASE_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("not a plain database name: " + name);
+    }
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement()) {
+      // The name is checked against a strict pattern above; CREATE DATABASE takes no parameters.
+      var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'");
+      if (!rs.next()) {
+        s.execute("CREATE DATABASE " + name);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create database " + name, e);
+    }
+    return config(name);
+  }
+
+  /** How to reach a database of this server as the superuser. */
+  public DatabaseConfig config(String database) {
+    return new DatabaseConfig(
+        "jdbc:postgresql://localhost:" + port() + "/" + database, "postgres", "postgres", 10);
+  }
+
+  @Override
+  public void close() {
+    try {
+      postgres.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stop the embedded PostgreSQL", e);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package io.s3index.shared.cursor;
+
+import java.util.Objects;
+
+/**
+ * The boundary of a page, as carried inside a cursor token.
+ *
+ * @param direction whether the token asks for the rows after the boundary or before it
+ * @param sortValue the boundary row's sort value at full precision, as text (null for key order)
+ * @param key the boundary row's key, the unique tie-breaker
+ * @param scope fingerprint of the bucket, filters and sort the cursor was made for
+ * @param issuedAtEpochSecond when the token was made, for expiry
+ */
+public record Cursor(Direction direction, String sortValue, String key, String scope,
+    long issuedAtEpochSecond) {
+
+  /** Which side of the boundary the next page lies on. */
+  public enum Direction {
+    NEXT,
+    PREVIOUS
+  }
+
+  public Cursor {
+    Objects.requireNonNull(direction, "direction");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(scope, "scope");
+  }
+}

@@ -1,0 +1,205 @@
+package io.s3index.shared.events;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns one event message into {@link ObjectEvent}s. The format is detected per message:
+ *
+ * <ul>
+ *   <li>S3 event notifications {@code {"Records":[…]}} with {@code eventVersion} 2.x, as AWS,
+ *       MinIO (also inside its {@code {"EventName","Key","Records"}} envelope) and Ceph RGW send
+ *       them;
+ *   <li>EventBridge S3 events ({@code "source":"aws.s3"}, {@code detail-type} {@code Object
+ *       Created} / {@code Object Deleted});
+ *   <li>{@code s3:TestEvent} messages, which yield nothing and count as skipped.
+ * </ul>
+ *
+ * <p>Unknown fields are ignored. Event types: every {@code ObjectCreated:*} is a create; {@code
+ * ObjectRemoved:Delete}, {@code ObjectRemoved:DeleteMarkerCreated}, {@code
+ * LifecycleExpiration:Delete} and {@code LifecycleExpiration:DeleteMarkerCreated} are removals;
+ * every other type (restore, tagging, ACL, replication, transition, access events) is skipped and
+ * counted, since it changes nothing the index holds.
+ *
+ * <p>Thread-safe and stateless.
+ */
+public final class EventParser {
+
+  private final ObjectMapper mapper;
+
+  public EventParser(ObjectMapper mapper) {
+    this.mapper = mapper;
+  }
+
+  public EventParser() {
+    this(new ObjectMapper());
+  }
+
+  /**
+   * Parses one message.
+   *
+   * @throws InvalidEventException if the message is not JSON, has an unknown shape, or a record
+   *     lacks a bucket, key or valid field; the whole message is rejected then, so that it can be
+   *     dead-lettered intact
+   */
+  public ParsedMessage parse(byte[] payload) {
+    if (payload == null || payload.length == 0) {
+      throw new InvalidEventException("message is empty");
+    }
+    JsonNode root;
+    try {
+      root = mapper.readTree(payload);
+    } catch (JacksonException e) {
+      throw new InvalidEventException("message is not JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new InvalidEventException("message cannot be read: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidEventException("message is not a JSON object");
+    }
+    if (root.has("Records")) {
+      return parseRecords(root.get("Records"));
+    }
+    if ("aws.s3".equals(root.path("source").asText(null))) {
+      return parseEventBridge(root);
+    }
+    if ("s3:TestEvent".equals(root.path("Event").asText(null))) {
+      return new ParsedMessage(List.of(), 1);
+    }
+    throw new InvalidEventException(
+        "unknown message shape: neither S3 \"Records\", EventBridge \"aws.s3\", nor s3:TestEvent");
+  }
+
+  private ParsedMessage parseRecords(JsonNode records) {
+    if (!records.isArray()) {
+      throw new InvalidEventException("\"Records\" is not an array");
+    }
+    List<ObjectEvent> events = new ArrayList<>(records.size());
+    int skipped = 0;
+    for (int i = 0; i < records.size(); i++) {
+      JsonNode record = records.get(i);
+      String where = "Records[" + i + "]";
+      String version = record.path("eventVersion").asText("");
+      if (!version.isEmpty() && !version.startsWith("2.")) {
+        throw new InvalidEventException(where + ": unsupported eventVersion " + version);
+      }
+      String eventName = text(record, "eventName", where);
+      ObjectEvent.Kind kind = kindOf(eventName);
+      if (kind == null) {
+        skipped++;
+        continue;
+      }
+      JsonNode s3 = record.path("s3");
+      String bucket = text(s3.path("bucket"), "name", where + ".s3.bucket");
+      JsonNode object = s3.path("object");
+      String key = ObjectKeys.decodeEventKey(text(object, "key", where + ".s3.object"));
+      Instant eventTime = time(text(record, "eventTime", where), where + ".eventTime");
+      events.add(new ObjectEvent(
+          bucket,
+          key,
+          kind,
+          kind == ObjectEvent.Kind.CREATED ? size(object.path("size"), where) : 0,
+          optionalText(object, "eTag"),
+          optionalText(object, "versionId"),
+          sequencer(optionalText(object, "sequencer"), eventTime, where),
+          eventTime,
+          eventName));
+    }
+    return new ParsedMessage(events, skipped);
+  }
+
+  private ParsedMessage parseEventBridge(JsonNode root) {
+    String detailType = text(root, "detail-type", "EventBridge event");
+    ObjectEvent.Kind kind = switch (detailType) {
+      case "Object Created" -> ObjectEvent.Kind.CREATED;
+      case "Object Deleted" -> ObjectEvent.Kind.REMOVED;
+      default -> null;
+    };
+    if (kind == null) {
+      return new ParsedMessage(List.of(), 1);
+    }
+    JsonNode detail = root.path("detail");
+    String bucket = text(detail.path("bucket"), "name", "detail.bucket");
+    JsonNode object = detail.path("object");
+    String key = ObjectKeys.decodeEventKey(text(object, "key", "detail.object"));
+    Instant eventTime = time(text(root, "time", "EventBridge event"), "time");
+    String reason = optionalText(detail, "reason");
+    return new ParsedMessage(List.of(new ObjectEvent(
+        bucket,
+        key,
+        kind,
+        kind == ObjectEvent.Kind.CREATED ? size(object.path("size"), "detail.object") : 0,
+        optionalText(object, "etag"),
+        optionalText(object, "version-id"),
+        sequencer(optionalText(object, "sequencer"), eventTime, "detail.object"),
+        eventTime,
+        reason == null ? detailType : detailType + ":" + reason)), 0);
+  }
+
+  /** The index's view of an S3 event name, or null when the event changes nothing it holds. */
+  static ObjectEvent.Kind kindOf(String eventName) {
+    String name = eventName.startsWith("s3:") ? eventName.substring(3) : eventName;
+    if (name.startsWith("ObjectCreated:")) {
+      return ObjectEvent.Kind.CREATED;
+    }
+    return switch (name) {
+      case "ObjectRemoved:Delete",
+          "ObjectRemoved:DeleteMarkerCreated",
+          "LifecycleExpiration:Delete",
+          "LifecycleExpiration:DeleteMarkerCreated" -> ObjectEvent.Kind.REMOVED;
+      default -> null;
+    };
+  }
+
+  private static String text(JsonNode parent, String field, String where) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull() || !node.isValueNode() || node.asText().isEmpty()) {
+      throw new InvalidEventException(where + " has no \"" + field + "\"");
+    }
+    return node.asText();
+  }
+
+  private static String optionalText(JsonNode parent, String field) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull() || !node.isValueNode() || node.asText().isEmpty()) {
+      return null;
+    }
+    return node.asText();
+  }
+
+  private static long size(JsonNode node, String where) {
+    if (node.isMissingNode() || node.isNull()) {
+      return 0;
+    }
+    if (!node.canConvertToLong() || node.asLong() < 0) {
+      throw new InvalidEventException(where + ": size is not a non-negative integer: " + node);
+    }
+    return node.asLong();
+  }
+
+  private static Instant time(String value, String where) {
+    try {
+      return OffsetDateTime.parse(value).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidEventException(where + " is not an RFC 3339 time: " + value, e);
+    }
+  }
+
+  private static String sequencer(String raw, Instant eventTime, String where) {
+    if (raw == null) {
+      return Sequencer.fromEventTime(eventTime);
+    }
+    try {
+      return Sequencer.normalize(raw);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidEventException(where + ": " + e.getMessage(), e);
+    }
+  }
+}
