@@ -1,0 +1,122 @@
+package io.s3index.indexer;
+
+import io.s3index.indexer.apply.BatchWriter;
+import io.s3index.shared.db.Database;
+import io.s3index.shared.events.EventParser;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The indexer's composition root: builds the consumer, the dead-letter producer, the parser and
+ * the batch writer from its config, and runs the consumer loop on its own thread until closed.
+ */
+public final class Indexer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Indexer.class);
+
+  private final Database database;
+  private final boolean ownsDatabase;
+  private final KafkaProducer<String, byte[]> deadLetters;
+  private final ConsumerLoop loop;
+  private final Thread thread;
+  private final IndexerStats stats = new IndexerStats();
+
+  private Indexer(IndexerConfig config, Database database, boolean ownsDatabase) {
+    this.database = database;
+    this.ownsDatabase = ownsDatabase;
+    if (config.migrate()) {
+      int ran = database.migrate();
+      if (ran > 0) {
+        log.info("applied {} schema migration(s)", ran);
+      }
+    }
+    this.deadLetters = new KafkaProducer<>(producerConfig(config), new StringSerializer(),
+        new ByteArraySerializer());
+    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(config),
+        new StringDeserializer(), new ByteArrayDeserializer());
+    this.loop = new ConsumerLoop(consumer, deadLetters, config, new EventParser(),
+        new BatchWriter(database.jdbi()), stats);
+    this.thread = new Thread(loop, "indexer-" + config.topic());
+    this.thread.setUncaughtExceptionHandler(
+        (t, e) -> log.error("indexer loop died; restart the indexer", e));
+  }
+
+  /** Starts an indexer with its own connection pool. */
+  public static Indexer start(IndexerConfig config) {
+    Database database = new Database(config.database(), "indexer");
+    try {
+      return start(config, database, true);
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
+  }
+
+  /** Starts an indexer on a pool the caller owns and closes. */
+  public static Indexer start(IndexerConfig config, Database database) {
+    return start(config, database, false);
+  }
+
+  private static Indexer start(IndexerConfig config, Database database, boolean owns) {
+    Indexer indexer = new Indexer(config, database, owns);
+    indexer.thread.start();
+    return indexer;
+  }
+
+  public IndexerStats stats() {
+    return stats;
+  }
+
+  /** True while the consumer loop runs. */
+  public boolean isRunning() {
+    return thread.isAlive();
+  }
+
+  private static Map<String, Object> consumerConfig(IndexerConfig config) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "s3index-indexer");
+    return c;
+  }
+
+  private static Map<String, Object> producerConfig(IndexerConfig config) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    c.put(ProducerConfig.ACKS_CONFIG, "all");
+    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    c.put(ProducerConfig.CLIENT_ID_CONFIG, "s3index-indexer-dlq");
+    return c;
+  }
+
+  /** Stops after the batch in hand, commits what was written, and releases everything. */
+  @Override
+  public void close() {
+    loop.shutdown();
+    try {
+      thread.join(Duration.ofSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    deadLetters.close(Duration.ofSeconds(5));
+    if (ownsDatabase) {
+      database.close();
+    }
+    log.info("indexer stopped: {} records, {} applied, {} stale, {} dead-lettered",
+        stats.records(), stats.applied(), stats.stale(), stats.deadLettered());
+  }
+}

@@ -1,0 +1,67 @@
+package io.s3index.indexer;
+
+import io.s3index.indexer.apply.ApplyResult;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Running counts of what the indexer did, for logs, tests and metrics. Thread-safe. */
+public final class IndexerStats {
+
+  private final AtomicLong records = new AtomicLong();
+  private final AtomicLong applied = new AtomicLong();
+  private final AtomicLong stale = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+  private final AtomicLong deadLettered = new AtomicLong();
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong failedBatches = new AtomicLong();
+  private final AtomicLong batchNanos = new AtomicLong();
+
+  void batchApplied(int recordCount, ApplyResult result, int skippedCount, int deadCount,
+      long nanos) {
+    records.addAndGet(recordCount);
+    applied.addAndGet(result.applied());
+    stale.addAndGet(result.stale());
+    skipped.addAndGet(skippedCount);
+    deadLettered.addAndGet(deadCount);
+    batches.incrementAndGet();
+    batchNanos.addAndGet(nanos);
+  }
+
+  void batchFailed() {
+    failedBatches.incrementAndGet();
+  }
+
+  /** Messages consumed and committed. */
+  public long records() {
+    return records.get();
+  }
+
+  /** Events that changed the index. */
+  public long applied() {
+    return applied.get();
+  }
+
+  /** Events that lost to newer state (duplicates and late arrivals). */
+  public long stale() {
+    return stale.get();
+  }
+
+  /** Records that change nothing (test events, untracked event types). */
+  public long skipped() {
+    return skipped.get();
+  }
+
+  /** Messages sent to the dead-letter topic. */
+  public long deadLettered() {
+    return deadLettered.get();
+  }
+
+  /** Batches committed. */
+  public long batches() {
+    return batches.get();
+  }
+
+  /** Batch attempts that failed and were retried. */
+  public long failedBatches() {
+    return failedBatches.get();
+  }
+}

@@ -1,0 +1,154 @@
+package io.s3index.ops.dev;
+
+import io.s3index.embedded.EmbeddedKafka;
+import io.s3index.embedded.EmbeddedPostgresServer;
+import io.s3index.embedded.EmbeddedS3;
+import io.s3index.indexer.Indexer;
+import io.s3index.indexer.IndexerConfig;
+import io.s3index.queryapi.ApiConfig;
+import io.s3index.queryapi.QueryApi;
+import io.s3index.shared.db.DatabaseConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code ops dev}: the embedded all-in-one mode. Real servers in one process (Kafka in KRaft
+ * mode, PostgreSQL, S3Proxy), plus the indexer and the query API; stops cleanly on Ctrl-C.
+ */
+@Command(
+    name = "dev",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Run the whole system in one process on embedded servers: Kafka (KRaft), PostgreSQL,",
+        "an S3-compatible server (S3Proxy), the indexer and the query API. Ctrl-C stops it."})
+public final class DevCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port (default: ${DEFAULT-VALUE})")
+  int kafkaPort;
+
+  @Option(names = "--api-port", defaultValue = "7070", description = "query API port (default: ${DEFAULT-VALUE})")
+  int apiPort;
+
+  @Option(names = "--s3-port", defaultValue = "9000", description = "S3 port (default: ${DEFAULT-VALUE})")
+  int s3Port;
+
+  @Option(names = "--db-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE})")
+  int dbPort;
+
+  @Option(names = "--topic", defaultValue = IndexerConfig.DEFAULT_TOPIC, description = "events topic (default: ${DEFAULT-VALUE})")
+  String topic;
+
+  @Option(names = "--data-dir", description = "keep Kafka's and PostgreSQL's data here across runs (default: temporary, removed on exit)")
+  Path dataDir;
+
+  @Option(names = "--demo", description = "upload sample objects to bucket 'demo' and emit their events")
+  boolean demo;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    requireFree("Kafka", "--kafka-port", kafkaPort);
+    requireFree("query API", "--api-port", apiPort);
+    requireFree("S3", "--s3-port", s3Port);
+    requireFree("PostgreSQL", "--db-port", dbPort);
+
+    Deque<AutoCloseable> running = new ArrayDeque<>();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stopAll(running, out);
+      stopped.countDown();
+    }, "ops-dev-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      out.println("Starting PostgreSQL, Kafka and S3 ...");
+      out.flush();
+      EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(dbPort,
+          dataDir == null ? null : dataDir.resolve("postgres"));
+      running.push(postgres);
+      DatabaseConfig database = postgres.createDatabase("s3index");
+      EmbeddedKafka kafka = EmbeddedKafka.start("localhost", kafkaPort,
+          dataDir == null ? null : dataDir.resolve("kafka"));
+      running.push(kafka);
+      kafka.createTopic(topic, 4);
+      kafka.createTopic(topic + ".dlq", 1);
+      EmbeddedS3 s3 = EmbeddedS3.start("localhost", s3Port);
+      running.push(s3);
+
+      Indexer indexer = Indexer.start(IndexerConfig.of(kafka.bootstrapServers(), topic, database));
+      running.push(indexer);
+      QueryApi api = QueryApi.start(ApiConfig.of("localhost", apiPort, database));
+      running.push(api);
+
+      String apiUrl = "http://localhost:" + api.port();
+      out.println();
+      out.println("s3index is running (embedded mode):");
+      out.println("  query API   " + apiUrl + "   (OPEN: no access tokens in embedded mode)");
+      out.println("  Kafka       " + kafka.bootstrapServers() + "   topic " + topic
+          + ", dead letters " + topic + ".dlq");
+      out.println("  S3          " + s3.endpoint() + "   access key " + EmbeddedS3.ACCESS_KEY
+          + ", secret key " + EmbeddedS3.SECRET_KEY);
+      out.println("  PostgreSQL  " + database.jdbcUrl() + "   user " + database.user()
+          + ", password " + database.password());
+      out.flush();
+      if (demo) {
+        new DemoData(s3.endpoint(), kafka.bootstrapServers(), topic, out).load("demo", 300);
+        DemoData.awaitIndexed(apiUrl, "demo", 300, out);
+        out.println("Try:  curl '" + apiUrl + "/v1/buckets/demo/objects?page_size=5'");
+        out.println("      curl '" + apiUrl + "/v1/buckets/demo/objects?prefix=photos/&sort_by=size&sort_order=desc&page_size=3'");
+      }
+      out.println("Press Ctrl-C to stop.");
+      out.flush();
+    } catch (RuntimeException e) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      stopAll(running, out);
+      throw e;
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private static void requireFree(String what, String flag, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+    } catch (IOException e) {
+      throw new IllegalStateException("port " + port + " (" + what + ") is in use; choose another with "
+          + flag + " PORT, or 0 for any free port");
+    }
+  }
+
+  private static void stopAll(Deque<AutoCloseable> running, PrintWriter out) {
+    synchronized (running) {
+      if (running.isEmpty()) {
+        return;
+      }
+      out.println("Stopping ...");
+      out.flush();
+      while (!running.isEmpty()) {
+        try {
+          running.pop().close();
+        } catch (Exception e) {
+          out.println("  (while stopping: " + e.getMessage() + ")");
+        }
+      }
+      out.println("Stopped.");
+      out.flush();
+    }
+  }
+}

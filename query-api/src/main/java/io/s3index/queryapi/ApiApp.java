@@ -1,0 +1,53 @@
+package io.s3index.queryapi;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.s3index.queryapi.listing.ListingRoutes;
+import io.s3index.queryapi.problem.ApiProblem;
+import io.s3index.queryapi.problem.Problems;
+import io.s3index.shared.cursor.CursorCodec;
+import io.s3index.shared.db.Database;
+import java.time.Clock;
+import java.util.UUID;
+import org.slf4j.MDC;
+
+/** Builds the HTTP app (not started), so tests can start it on port 0. */
+public final class ApiApp {
+
+  private ApiApp() {}
+
+  public static Javalin create(ApiConfig config, Database database, Clock clock) {
+    ObjectMapper mapper = new ObjectMapper();
+    CursorCodec cursors = new CursorCodec(config.cursorSecret(), config.cursorTtl(), clock);
+    Problems problems = new Problems(mapper);
+    ListingRoutes listing = new ListingRoutes(database.jdbi(), cursors, mapper);
+    return Javalin.create(javalin -> {
+      javalin.startup.showJavalinBanner = false;
+      javalin.http.defaultContentType = "application/json";
+      javalin.routes.before(ApiApp::requestId);
+      javalin.routes.after(ctx -> MDC.remove("request_id"));
+      problems.install(javalin);
+      listing.install(javalin);
+      javalin.routes.get("/healthz",
+          ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
+      javalin.routes.get("/readyz", ctx -> {
+        try {
+          database.jdbi().useHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+        } catch (RuntimeException e) {
+          throw ApiProblem.unavailable();
+        }
+        ctx.contentType("application/json").result("{\"status\":\"ready\"}");
+      });
+    });
+  }
+
+  private static void requestId(Context ctx) {
+    String id = ctx.header("X-Request-Id");
+    if (id == null || id.isBlank() || id.length() > 128) {
+      id = UUID.randomUUID().toString();
+    }
+    MDC.put("request_id", id);
+    ctx.header("X-Request-Id", id);
+  }
+}

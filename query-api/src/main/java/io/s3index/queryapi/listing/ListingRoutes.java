@@ -1,0 +1,107 @@
+package io.s3index.queryapi.listing;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.s3index.queryapi.problem.ApiProblem;
+import io.s3index.shared.cursor.CursorCodec;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * {@code GET /v1/buckets/{bucket}/objects} (a page of live objects) and {@code GET
+ * /v1/buckets/{bucket}/objects/{key}} (one object; the key may contain {@code /}).
+ */
+public final class ListingRoutes {
+
+  private final Jdbi jdbi;
+  private final CursorCodec cursors;
+  private final ObjectMapper mapper;
+  private final Listing listing;
+
+  public ListingRoutes(Jdbi jdbi, CursorCodec cursors, ObjectMapper mapper) {
+    this.jdbi = jdbi;
+    this.cursors = cursors;
+    this.mapper = mapper;
+    this.listing = new Listing(jdbi, cursors);
+  }
+
+  public void install(JavalinConfig config) {
+    config.routes.get("/v1/buckets/{bucket}/objects", this::list);
+    config.routes.get("/v1/buckets/{bucket}/objects/<key>", this::one);
+  }
+
+  private void list(Context ctx) throws JsonProcessingException {
+    String bucket = bucket(ctx);
+    ListingRequest request = ListingRequest.parse(bucket, ctx.queryParamMap(), cursors);
+    Listing.Page page = listing.page(request);
+
+    ObjectNode body = mapper.createObjectNode();
+    ArrayNode data = body.putArray("data");
+    for (ObjectRow row : page.rows()) {
+      data.add(view(row));
+    }
+    ObjectNode pagination = body.putObject("pagination");
+    pagination.put("page_size", request.pageSize());
+    pagination.put("has_next", page.hasNext());
+    pagination.put("has_previous", page.hasPrevious());
+    pagination.put("next_cursor", page.nextCursor());
+    pagination.put("previous_cursor", page.previousCursor());
+    pagination.put("sort_by", request.sortBy().parameterValue());
+    pagination.put("sort_order", request.descending() ? "desc" : "asc");
+    json(ctx, body);
+  }
+
+  private void one(Context ctx) throws JsonProcessingException {
+    String bucket = bucket(ctx);
+    String key = ctx.pathParam("key");
+    String problem = ListingRequest.keyProblem(key);
+    if (problem != null) {
+      throw ApiProblem.validation(Map.of("key", problem));
+    }
+    Optional<ObjectRow> row = jdbi.withHandle(handle -> handle.createQuery("""
+            SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
+                   metadata::text AS metadata
+            FROM objects
+            WHERE bucket = :bucket AND key = :key AND NOT deleted""")
+        .bind("bucket", bucket)
+        .bind("key", key)
+        .map((rs, c) -> new ObjectRow(rs.getString("key"), rs.getLong("size"),
+            rs.getString("etag"), rs.getString("content_type"),
+            rs.getObject("last_modified", OffsetDateTime.class).toInstant(),
+            rs.getString("storage_class"), rs.getString("version_id"), rs.getString("metadata")))
+        .findOne());
+    json(ctx, view(row.orElseThrow(() ->
+        ApiProblem.notFound("No object '" + key + "' in bucket '" + bucket + "'"))));
+  }
+
+  private static String bucket(Context ctx) {
+    String bucket = ctx.pathParam("bucket");
+    if (bucket.isEmpty() || bucket.length() > 255 || bucket.chars().anyMatch(c -> c < 0x20)) {
+      throw ApiProblem.validation(Map.of("bucket", "is not a bucket name"));
+    }
+    return bucket;
+  }
+
+  private ObjectNode view(ObjectRow row) throws JsonProcessingException {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("key", row.key());
+    node.put("size", row.size());
+    node.put("etag", row.etag());
+    node.put("content_type", row.contentType());
+    node.put("last_modified", row.lastModified().toString());
+    node.put("storage_class", row.storageClass());
+    node.put("version_id", row.versionId());
+    node.set("metadata", row.metadataJson() == null ? null : mapper.readTree(row.metadataJson()));
+    return node;
+  }
+
+  private void json(Context ctx, Object body) throws JsonProcessingException {
+    ctx.contentType("application/json").result(mapper.writeValueAsBytes(body));
+  }
+}

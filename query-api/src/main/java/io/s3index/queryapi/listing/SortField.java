@@ -1,0 +1,59 @@
+package io.s3index.queryapi.listing;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * The orders a listing can be sorted by. Each has a partial index {@code (bucket, column, key)}
+ * restricted to live rows; the key is the unique tie-breaker. The SQL fragments are constants.
+ */
+enum SortField {
+  KEY("key", null),
+  LAST_MODIFIED("last_modified", "last_modified"),
+  SIZE("size", "size");
+
+  private final String parameterValue;
+  private final String column;
+
+  SortField(String parameterValue, String column) {
+    this.parameterValue = parameterValue;
+    this.column = column;
+  }
+
+  String parameterValue() {
+    return parameterValue;
+  }
+
+  /** The sort column before the key, or null when the key alone is the order. */
+  String column() {
+    return column;
+  }
+
+  static SortField fromParameter(String value) {
+    for (SortField f : values()) {
+      if (f.parameterValue.equals(value)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /** The row's sort value as cursor text, at full precision; null for key order. */
+  String cursorValue(ObjectRow row) {
+    return switch (this) {
+      case KEY -> null;
+      case LAST_MODIFIED -> row.lastModified().toString();
+      case SIZE -> Long.toString(row.size());
+    };
+  }
+
+  /** Cursor text back to the value bound in SQL. @throws IllegalArgumentException if malformed */
+  Object sqlValue(String cursorValue) {
+    return switch (this) {
+      case KEY -> null;
+      case LAST_MODIFIED -> OffsetDateTime.ofInstant(Instant.parse(cursorValue), ZoneOffset.UTC);
+      case SIZE -> Long.parseLong(cursorValue);
+    };
+  }
+}
