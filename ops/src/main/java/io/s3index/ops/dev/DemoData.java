@@ -88,7 +88,7 @@ final class DemoData {
   }
 
   /** Polls the API until the bucket lists the demo objects, or gives up after a minute. */
-  static void awaitIndexed(String apiUrl, String bucket, int expected, PrintWriter out) {
+  static int awaitIndexed(String apiUrl, String bucket, int expected, PrintWriter out) {
     HttpClient http = HttpClient.newHttpClient();
     ObjectMapper mapper = new ObjectMapper();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -108,11 +108,12 @@ final class DemoData {
         out.println("Demo: API not answering yet (" + e.getMessage() + ")");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return seen;
       }
     }
     out.println("Demo: " + seen + " objects indexed in bucket '" + bucket + "'.");
     out.flush();
+    return seen;
   }
 
   private static String stripQuotes(String etag) {

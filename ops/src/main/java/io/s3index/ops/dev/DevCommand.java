@@ -1,20 +1,13 @@
 package io.s3index.ops.dev;
 
-import io.s3index.embedded.EmbeddedKafka;
-import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.embedded.EmbeddedS3;
-import io.s3index.indexer.Indexer;
 import io.s3index.indexer.IndexerConfig;
-import io.s3index.queryapi.ApiConfig;
-import io.s3index.queryapi.QueryApi;
 import io.s3index.shared.db.DatabaseConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -66,57 +59,39 @@ public final class DevCommand implements Callable<Integer> {
     requireFree("S3", "--s3-port", s3Port);
     requireFree("PostgreSQL", "--db-port", dbPort);
 
-    Deque<AutoCloseable> running = new ArrayDeque<>();
+    out.println("Starting PostgreSQL, Kafka and S3 ...");
+    out.flush();
+    DevStack stack = DevStack.start(
+        new DevStack.Options(kafkaPort, apiPort, s3Port, dbPort, topic, dataDir));
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stopAll(running, out);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      out.println("Stopping ...");
+      out.flush();
+      stack.close();
+      out.println("Stopped.");
+      out.flush();
       stopped.countDown();
-    }, "ops-dev-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      out.println("Starting PostgreSQL, Kafka and S3 ...");
-      out.flush();
-      EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(dbPort,
-          dataDir == null ? null : dataDir.resolve("postgres"));
-      running.push(postgres);
-      DatabaseConfig database = postgres.createDatabase("s3index");
-      EmbeddedKafka kafka = EmbeddedKafka.start("localhost", kafkaPort,
-          dataDir == null ? null : dataDir.resolve("kafka"));
-      running.push(kafka);
-      kafka.createTopic(topic, 4);
-      kafka.createTopic(topic + ".dlq", 1);
-      EmbeddedS3 s3 = EmbeddedS3.start("localhost", s3Port);
-      running.push(s3);
+    }, "ops-dev-shutdown"));
 
-      Indexer indexer = Indexer.start(IndexerConfig.of(kafka.bootstrapServers(), topic, database));
-      running.push(indexer);
-      QueryApi api = QueryApi.start(ApiConfig.of("localhost", apiPort, database));
-      running.push(api);
-
-      String apiUrl = "http://localhost:" + api.port();
-      out.println();
-      out.println("s3index is running (embedded mode):");
-      out.println("  query API   " + apiUrl + "   (OPEN: no access tokens in embedded mode)");
-      out.println("  Kafka       " + kafka.bootstrapServers() + "   topic " + topic
-          + ", dead letters " + topic + ".dlq");
-      out.println("  S3          " + s3.endpoint() + "   access key " + EmbeddedS3.ACCESS_KEY
-          + ", secret key " + EmbeddedS3.SECRET_KEY);
-      out.println("  PostgreSQL  " + database.jdbcUrl() + "   user " + database.user()
-          + ", password " + database.password());
-      out.flush();
-      if (demo) {
-        new DemoData(s3.endpoint(), kafka.bootstrapServers(), topic, out).load("demo", 300);
-        DemoData.awaitIndexed(apiUrl, "demo", 300, out);
-        out.println("Try:  curl '" + apiUrl + "/v1/buckets/demo/objects?page_size=5'");
-        out.println("      curl '" + apiUrl + "/v1/buckets/demo/objects?prefix=photos/&sort_by=size&sort_order=desc&page_size=3'");
-      }
-      out.println("Press Ctrl-C to stop.");
-      out.flush();
-    } catch (RuntimeException e) {
-      Runtime.getRuntime().removeShutdownHook(hook);
-      stopAll(running, out);
-      throw e;
+    DatabaseConfig database = stack.database();
+    out.println();
+    out.println("s3index is running (embedded mode):");
+    out.println("  query API   " + stack.apiUrl() + "   (OPEN: no access tokens in embedded mode)");
+    out.println("  Kafka       " + stack.bootstrapServers() + "   topic " + topic
+        + ", dead letters " + topic + ".dlq");
+    out.println("  S3          " + stack.s3Endpoint() + "   access key " + EmbeddedS3.ACCESS_KEY
+        + ", secret key " + EmbeddedS3.SECRET_KEY);
+    out.println("  PostgreSQL  " + database.jdbcUrl() + "   user " + database.user()
+        + ", password " + database.password());
+    out.flush();
+    if (demo) {
+      stack.loadDemo("demo", 300, out);
+      out.println("Try:  curl '" + stack.apiUrl() + "/v1/buckets/demo/objects?page_size=5'");
+      out.println("      curl '" + stack.apiUrl()
+          + "/v1/buckets/demo/objects?prefix=photos/&sort_by=size&sort_order=desc&page_size=3'");
     }
+    out.println("Press Ctrl-C to stop.");
+    out.flush();
     stopped.await();
     return 0;
   }
@@ -130,25 +105,6 @@ public final class DevCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new IllegalStateException("port " + port + " (" + what + ") is in use; choose another with "
           + flag + " PORT, or 0 for any free port");
-    }
-  }
-
-  private static void stopAll(Deque<AutoCloseable> running, PrintWriter out) {
-    synchronized (running) {
-      if (running.isEmpty()) {
-        return;
-      }
-      out.println("Stopping ...");
-      out.flush();
-      while (!running.isEmpty()) {
-        try {
-          running.pop().close();
-        } catch (Exception e) {
-          out.println("  (while stopping: " + e.getMessage() + ")");
-        }
-      }
-      out.println("Stopped.");
-      out.flush();
     }
   }
 }

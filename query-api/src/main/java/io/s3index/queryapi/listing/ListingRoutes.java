@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.s3index.queryapi.QueryString;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.shared.cursor.CursorCodec;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
@@ -38,7 +40,7 @@ public final class ListingRoutes {
 
   private void list(Context ctx) throws JsonProcessingException {
     String bucket = bucket(ctx);
-    ListingRequest request = ListingRequest.parse(bucket, ctx.queryParamMap(), cursors);
+    ListingRequest request = ListingRequest.parse(bucket, QueryString.parse(ctx.queryString()), cursors);
     Listing.Page page = listing.page(request);
 
     ObjectNode body = mapper.createObjectNode();
@@ -60,6 +62,12 @@ public final class ListingRoutes {
   private void one(Context ctx) throws JsonProcessingException {
     String bucket = bucket(ctx);
     String key = ctx.pathParam("key");
+    Map<String, List<String>> query = QueryString.parse(ctx.queryString());
+    if (!query.isEmpty()) {
+      Map<String, String> errors = new java.util.TreeMap<>();
+      query.keySet().forEach(name -> errors.put(name, "unknown parameter; this endpoint takes none"));
+      throw ApiProblem.validation(errors);
+    }
     String problem = ListingRequest.keyProblem(key);
     if (problem != null) {
       throw ApiProblem.validation(Map.of("key", problem));

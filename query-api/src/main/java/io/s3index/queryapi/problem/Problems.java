@@ -21,6 +21,8 @@ public final class Problems {
 
   private static final Logger log = LoggerFactory.getLogger(Problems.class);
   public static final String CONTENT_TYPE = "application/problem+json";
+  /** Marks a response that already holds a problem document, so status handlers leave it be. */
+  private static final String WRITTEN = "s3index.problem";
 
   private final ObjectMapper mapper;
 
@@ -49,12 +51,12 @@ public final class Problems {
       writeInternal(ctx);
     });
     config.routes.error(404, ctx -> {
-      if (!CONTENT_TYPE.equals(ctx.res().getContentType())) {
+      if (ctx.attribute(WRITTEN) == null) {
         write(ctx, ApiProblem.notFound("No such endpoint: " + ctx.method() + " " + ctx.path()));
       }
     });
     config.routes.error(405, ctx -> {
-      if (!CONTENT_TYPE.equals(ctx.res().getContentType())) {
+      if (ctx.attribute(WRITTEN) == null) {
         write(ctx, fromStatus(405, "Method not allowed"));
       }
     });
@@ -109,6 +111,7 @@ public final class Problems {
   }
 
   private void send(Context ctx, int status, ObjectNode body) {
+    ctx.attribute(WRITTEN, Boolean.TRUE);
     try {
       ctx.status(status).contentType(CONTENT_TYPE).result(mapper.writeValueAsBytes(body));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -1,0 +1,141 @@
+package io.s3index.indexer.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.s3index.embedded.SharedServers;
+import io.s3index.shared.db.Database;
+import io.s3index.shared.events.ObjectEvent;
+import io.s3index.shared.events.Sequencer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class BatchWriterIT {
+
+  private static Database database;
+  private static BatchWriter writer;
+
+  @BeforeAll
+  static void start() {
+    database = new Database(SharedServers.postgres().createDatabase("batch_writer_it"), "test");
+    database.migrate();
+    writer = new BatchWriter(database.jdbi());
+  }
+
+  @AfterAll
+  static void stop() {
+    database.close();
+  }
+
+  private static ObjectEvent created(String bucket, String key, long sequence, long size) {
+    return new ObjectEvent(bucket, key, ObjectEvent.Kind.CREATED, size, "etag" + sequence, null,
+        seq(sequence), Instant.ofEpochSecond(1_700_000_000L + sequence), "ObjectCreated:Put");
+  }
+
+  private static ObjectEvent removed(String bucket, String key, long sequence) {
+    return new ObjectEvent(bucket, key, ObjectEvent.Kind.REMOVED, 0, null, null, seq(sequence),
+        Instant.ofEpochSecond(1_700_000_000L + sequence), "ObjectRemoved:Delete");
+  }
+
+  private static String seq(long n) {
+    return Sequencer.normalize(String.format(Locale.ROOT, "%016X", n));
+  }
+
+  /** Live objects of a bucket: key -> size. */
+  private static Map<String, Long> live(String bucket) {
+    return database.jdbi().withHandle(h -> h.createQuery(
+            "SELECT key, size FROM objects WHERE bucket = :b AND NOT deleted")
+        .bind("b", bucket)
+        .reduceRows(new HashMap<String, Long>(), (map, row) -> {
+          map.put(row.getColumn("key", String.class), row.getColumn("size", Long.class));
+          return map;
+        }));
+  }
+
+  @Test
+  void aLateOlderCreateDoesNotResurrectADeletedObject() {
+    writer.apply(List.of(created("resurrect", "k", 1, 10)));
+    writer.apply(List.of(removed("resurrect", "k", 3)));
+    ApplyResult late = writer.apply(List.of(created("resurrect", "k", 2, 20)));
+    assertThat(late).isEqualTo(new ApplyResult(0, 1));
+    assertThat(live("resurrect")).isEmpty();
+    writer.apply(List.of(created("resurrect", "k", 4, 40)));
+    assertThat(live("resurrect")).containsExactly(Map.entry("k", 40L));
+  }
+
+  @Test
+  void aDeleteBeforeAnyCreateLeavesATombstone() {
+    writer.apply(List.of(removed("tomb", "k", 5)));
+    writer.apply(List.of(created("tomb", "k", 4, 1)));
+    assertThat(live("tomb")).isEmpty();
+    long tombstones = database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT count(*) FROM objects WHERE bucket = 'tomb' AND deleted").mapTo(Long.class).one());
+    assertThat(tombstones).isEqualTo(1);
+  }
+
+  @Test
+  void duplicatesInOneBatchAndAcrossBatchesAreHarmless() {
+    ObjectEvent e = created("dups", "k", 7, 70);
+    ApplyResult first = writer.apply(List.of(e, e, e));
+    assertThat(first).isEqualTo(new ApplyResult(1, 2));
+    assertThat(writer.apply(List.of(e))).isEqualTo(new ApplyResult(0, 1));
+    assertThat(live("dups")).containsExactly(Map.entry("k", 70L));
+  }
+
+  @Test
+  void shuffledDuplicatedHistoriesEndInTheModelsState() {
+    for (int seed = 0; seed < 25; seed++) {
+      Random random = new Random(seed);
+      String bucket = "history-" + seed;
+      List<ObjectEvent> history = new ArrayList<>();
+      Map<String, ObjectEvent> newest = new HashMap<>();
+      long sequence = 1;
+      for (int k = 0; k < 40; k++) {
+        String key = "key " + k + (k % 3 == 0 ? "/é+%" : "");
+        int steps = 1 + random.nextInt(6);
+        for (int s = 0; s < steps; s++) {
+          ObjectEvent e = random.nextInt(4) == 0
+              ? removed(bucket, key, sequence++) : created(bucket, key, sequence++, random.nextInt(1000));
+          history.add(e);
+          newest.put(key, e);
+        }
+      }
+      List<ObjectEvent> delivered = new ArrayList<>(history);
+      for (int d = 0; d < history.size() / 3; d++) {
+        delivered.add(history.get(random.nextInt(history.size())));
+      }
+      Collections.shuffle(delivered, random);
+      int i = 0;
+      while (i < delivered.size()) {
+        int n = 1 + random.nextInt(50);
+        writer.apply(delivered.subList(i, Math.min(delivered.size(), i + n)));
+        i += n;
+      }
+      Map<String, Long> expected = new HashMap<>();
+      newest.forEach((key, e) -> {
+        if (e.kind() == ObjectEvent.Kind.CREATED) {
+          expected.put(key, e.size());
+        }
+      });
+      assertThat(live(bucket)).as("seed %d", seed).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void writesLargeBatchesInOneGo() {
+    List<ObjectEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      batch.add(created("large", String.format(Locale.ROOT, "k%06d", i), i + 1, i));
+    }
+    assertThat(writer.apply(batch)).isEqualTo(new ApplyResult(20_000, 0));
+    assertThat(live("large")).hasSize(20_000).containsEntry("k012345", 12_345L);
+  }
+}

@@ -1,0 +1,105 @@
+package io.s3index.ops.dev;
+
+import io.s3index.embedded.EmbeddedKafka;
+import io.s3index.embedded.EmbeddedPostgresServer;
+import io.s3index.embedded.EmbeddedS3;
+import io.s3index.indexer.Indexer;
+import io.s3index.indexer.IndexerConfig;
+import io.s3index.queryapi.ApiConfig;
+import io.s3index.queryapi.QueryApi;
+import io.s3index.shared.db.DatabaseConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * The whole system in one process: embedded PostgreSQL, Kafka and S3, then the indexer and the
+ * query API on them. Closing it stops everything in reverse order.
+ */
+public final class DevStack implements AutoCloseable {
+
+  /** Ports (0 = any free one), topic and optional data folder. */
+  public record Options(int kafkaPort, int apiPort, int s3Port, int dbPort, String topic,
+      Path dataDir) {}
+
+  private final Deque<AutoCloseable> running = new ArrayDeque<>();
+  private String bootstrapServers;
+  private URI s3Endpoint;
+  private DatabaseConfig database;
+  private String apiUrl;
+  private String topic;
+
+  private DevStack() {}
+
+  public static DevStack start(Options options) {
+    DevStack stack = new DevStack();
+    try {
+      stack.boot(options);
+      return stack;
+    } catch (RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  private void boot(Options o) {
+    topic = o.topic();
+    EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(o.dbPort(),
+        o.dataDir() == null ? null : o.dataDir().resolve("postgres"));
+    running.push(postgres);
+    database = postgres.createDatabase("s3index");
+    EmbeddedKafka kafka = EmbeddedKafka.start("localhost", o.kafkaPort(),
+        o.dataDir() == null ? null : o.dataDir().resolve("kafka"));
+    running.push(kafka);
+    kafka.createTopic(topic, 4);
+    kafka.createTopic(topic + ".dlq", 1);
+    bootstrapServers = kafka.bootstrapServers();
+    EmbeddedS3 s3 = EmbeddedS3.start("localhost", o.s3Port());
+    running.push(s3);
+    s3Endpoint = s3.endpoint();
+    running.push(Indexer.start(IndexerConfig.of(bootstrapServers, topic, database)));
+    QueryApi api = QueryApi.start(ApiConfig.of("localhost", o.apiPort(), database));
+    running.push(api);
+    apiUrl = "http://localhost:" + api.port();
+  }
+
+  /** Uploads {@code count} sample objects to {@code bucket}, emits their events, waits until listed. */
+  public int loadDemo(String bucket, int count, java.io.PrintWriter out) {
+    new DemoData(s3Endpoint, bootstrapServers, topic, out).load(bucket, count);
+    return DemoData.awaitIndexed(apiUrl, bucket, count, out);
+  }
+
+  public String apiUrl() {
+    return apiUrl;
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public URI s3Endpoint() {
+    return s3Endpoint;
+  }
+
+  public DatabaseConfig database() {
+    return database;
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  @Override
+  public void close() {
+    synchronized (running) {
+      while (!running.isEmpty()) {
+        try {
+          running.pop().close();
+        } catch (Exception e) {
+          // Keep stopping the rest; a server that fails to stop is reported by its own log.
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.s3index.queryapi;
+
+import io.s3index.queryapi.problem.ApiProblem;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Strict parsing of a raw query string ({@code application/x-www-form-urlencoded}): {@code +} is
+ * a space, {@code %XX} are UTF-8 bytes. Unlike the servlet container's lenient parser, a broken
+ * escape or invalid UTF-8 is a 400 naming the parameter, never a silently dropped parameter.
+ */
+public final class QueryString {
+
+  private QueryString() {}
+
+  /** Parameter name to its values, in order of appearance. */
+  public static Map<String, List<String>> parse(String rawQuery) {
+    Map<String, List<String>> params = new LinkedHashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return params;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String rawName = eq < 0 ? pair : pair.substring(0, eq);
+      String rawValue = eq < 0 ? "" : pair.substring(eq + 1);
+      String name = decode(rawName, "query");
+      String value = decode(rawValue, name);
+      params.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
+    }
+    return params;
+  }
+
+  private static String decode(String raw, String parameter) {
+    if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
+      return raw;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '+') {
+        bytes.write(' ');
+      } else if (c == '%') {
+        int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
+        int lo = hi >= 0 ? Character.digit(raw.charAt(i + 2), 16) : -1;
+        if (hi < 0 || lo < 0) {
+          throw malformed(parameter, "has a broken %-escape");
+        }
+        bytes.write((hi << 4) | lo);
+        i += 2;
+      } else {
+        bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes.toByteArray()))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw malformed(parameter, "is not valid UTF-8 once decoded");
+    }
+  }
+
+  private static ApiProblem malformed(String parameter, String why) {
+    return ApiProblem.validation(Map.of(parameter, why));
+  }
+}
