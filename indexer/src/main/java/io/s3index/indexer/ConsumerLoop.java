@@ -2,6 +2,7 @@ package io.s3index.indexer;
 
 import io.s3index.indexer.apply.ApplyResult;
 import io.s3index.indexer.apply.BatchWriter;
+import io.s3index.indexer.apply.PartitionProgress;
 import io.s3index.shared.events.EventParser;
 import io.s3index.shared.events.InvalidEventException;
 import io.s3index.shared.events.ObjectEvent;
@@ -110,19 +111,30 @@ final class ConsumerLoop implements Runnable {
     long started = System.nanoTime();
     List<ObjectEvent> events = new ArrayList<>(records.count());
     List<Future<RecordMetadata>> dead = new ArrayList<>();
+    Map<TopicPartition, Instant> newest = new HashMap<>();
     int skipped = 0;
     for (ConsumerRecord<String, byte[]> record : records) {
       try {
         ParsedMessage parsed = parser.parse(record.value());
         events.addAll(parsed.events());
         skipped += parsed.skipped();
+        for (ObjectEvent e : parsed.events()) {
+          newest.merge(new TopicPartition(record.topic(), record.partition()), e.eventTime(),
+              (a, b) -> a.isAfter(b) ? a : b);
+        }
       } catch (InvalidEventException e) {
         log.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(),
             record.offset(), e.getMessage());
         dead.add(deadLetters.send(deadLetter(record, e.getMessage())));
       }
     }
-    ApplyResult result = writer.apply(events);
+    List<PartitionProgress> progress = new ArrayList<>();
+    for (TopicPartition partition : records.partitions()) {
+      List<ConsumerRecord<String, byte[]>> batch = records.records(partition);
+      progress.add(new PartitionProgress(config.groupId(), partition.topic(), partition.partition(),
+          batch.get(batch.size() - 1).offset() + 1, newest.get(partition)));
+    }
+    ApplyResult result = writer.apply(events, progress);
     awaitDeadLetters(dead);
     commit(records);
     stats.batchApplied(records.count(), result, skipped, dead.size(), System.nanoTime() - started);

@@ -3,6 +3,7 @@ package io.s3index.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.s3index.ops.dev.DevStack;
+import io.s3index.queryapi.ApiClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;

@@ -7,6 +7,7 @@ import io.s3index.embedded.Await;
 import io.s3index.embedded.EmbeddedKafka;
 import io.s3index.embedded.SharedServers;
 import io.s3index.indexer.Indexer;
+import io.s3index.queryapi.ApiClient;
 import io.s3index.indexer.IndexerConfig;
 import io.s3index.queryapi.ApiConfig;
 import io.s3index.queryapi.QueryApi;

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 
@@ -22,6 +23,8 @@ public final class BatchWriter {
 
   private static final String UPSERT =
       ClasspathSqlLocator.removingComments().locate(BatchWriter.class, "upsert-objects");
+  private static final String PROGRESS =
+      ClasspathSqlLocator.removingComments().locate(BatchWriter.class, "record-progress");
 
   private final Jdbi jdbi;
 
@@ -31,9 +34,38 @@ public final class BatchWriter {
 
   /** Writes the events in one transaction and says how many changed the index. */
   public ApplyResult apply(List<ObjectEvent> events) {
-    if (events.isEmpty()) {
+    return apply(events, List.of());
+  }
+
+  /**
+   * Writes the events and the progress of the partitions they came from in one transaction, so
+   * the progress rows never claim more than what is written.
+   */
+  public ApplyResult apply(List<ObjectEvent> events, List<PartitionProgress> progress) {
+    if (events.isEmpty() && progress.isEmpty()) {
       return ApplyResult.EMPTY;
     }
+    return jdbi.inTransaction(handle -> {
+      int changed = events.isEmpty() ? 0 : upsert(handle, events);
+      if (!progress.isEmpty()) {
+        recordProgress(handle, progress);
+      }
+      return new ApplyResult(changed, events.size() - changed);
+    });
+  }
+
+  private static void recordProgress(Handle handle, List<PartitionProgress> progress) {
+    handle.createUpdate(PROGRESS)
+        .bindArray("groups", String.class, progress.stream().map(PartitionProgress::consumerGroup).toList())
+        .bindArray("topics", String.class, progress.stream().map(PartitionProgress::topic).toList())
+        .bindArray("partitions", Integer.class, progress.stream().map(PartitionProgress::partition).toList())
+        .bindArray("offsets", Long.class, progress.stream().map(PartitionProgress::nextOffset).toList())
+        .bindArray("eventTimes", String.class, progress.stream()
+            .map(p -> p.lastEventTime() == null ? null : p.lastEventTime().toString()).toList())
+        .execute();
+  }
+
+  private static int upsert(Handle handle, List<ObjectEvent> events) {
     Collection<ObjectEvent> winners = newestPerKey(events);
     int n = winners.size();
     List<String> buckets = new ArrayList<>(n);
@@ -54,7 +86,7 @@ public final class BatchWriter {
       deleted.add(e.kind() == ObjectEvent.Kind.REMOVED);
       eventTimes.add(e.eventTime().toString());
     }
-    int changed = jdbi.inTransaction(handle -> handle.createUpdate(UPSERT)
+    return handle.createUpdate(UPSERT)
         .bindArray("buckets", String.class, buckets)
         .bindArray("keys", String.class, keys)
         .bindArray("sizes", Long.class, sizes)
@@ -63,8 +95,7 @@ public final class BatchWriter {
         .bindArray("sequencers", String.class, sequencers)
         .bindArray("deleted", Boolean.class, deleted)
         .bindArray("eventTimes", String.class, eventTimes)
-        .execute());
-    return new ApplyResult(changed, events.size() - changed);
+        .execute();
   }
 
   /** The newest event per (bucket, key), in first-seen order; ties keep the first. */

@@ -3,27 +3,38 @@ package io.s3index.queryapi.listing;
 import io.s3index.shared.cursor.Cursor;
 import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.events.ObjectKeys;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
 
 /**
- * Reads one page of a listing with a single keyset range scan: a strict row-value comparison on
- * (sort value, key) from the cursor's boundary, {@code LIMIT page_size + 1} to learn whether more
- * rows follow, never OFFSET. A previous page scans the other way from its boundary and is
- * reversed. The SQL is assembled only from constant fragments chosen by the validated request;
- * every value is a bound parameter.
+ * Reads one page of a listing with a single keyset range scan, never OFFSET.
+ *
+ * <ul>
+ *   <li>Flat listings: a strict row-value comparison on (sort value, key) from the cursor's
+ *       boundary, {@code LIMIT page_size + 1} to learn whether more rows follow. A previous page
+ *       scans the other way from its boundary and is reversed.
+ *   <li>Folder listings ({@code delimiter}): a recursive query that probes the key index once per
+ *       entry and, when a key rolls up into a common prefix, jumps over every key under that
+ *       prefix in one probe, so a page of 100 folders costs about 100 index probes however many
+ *       objects they hold.
+ * </ul>
+ *
+ * <p>The SQL is assembled only from constant fragments chosen by the validated request; every
+ * value is a bound parameter.
  */
 final class Listing {
 
-  private static final String SELECT = """
-      SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
-             metadata::text AS metadata
-      FROM objects
-      WHERE bucket = :bucket AND NOT deleted""";
+  /** The columns of an {@link ObjectRow}, read from table alias {@code a} ("" for none). */
+  private static String columns(String a) {
+    return a + "key, " + a + "size, " + a + "etag, " + a + "content_type, " + a + "last_modified, "
+        + a + "storage_class, " + a + "version_id, " + a + "metadata::text AS metadata";
+  }
 
   private final Jdbi jdbi;
   private final CursorCodec cursors;
@@ -33,28 +44,113 @@ final class Listing {
     this.cursors = cursors;
   }
 
-  Page page(ListingRequest request) {
-    Cursor cursor = request.cursor();
-    boolean backwards = cursor != null && cursor.direction() == Cursor.Direction.PREVIOUS;
-    boolean scanAscending = request.descending() == backwards;
-    SortField sort = request.sortBy();
+  /** One page, in the requested order. {@code commonPrefixes} is null without a delimiter. */
+  record Page(List<ObjectRow> rows, List<String> commonPrefixes, boolean hasNext,
+      boolean hasPrevious, String nextCursor, String previousCursor, Long totalCount) {}
 
-    StringBuilder sql = new StringBuilder(SELECT);
-    String upper = null;
-    if (request.prefix() != null) {
-      sql.append(" AND key >= :prefix");
-      upper = ObjectKeys.prefixUpperBound(request.prefix());
+  /** A statement and its parameters. */
+  record Statement(String sql, Map<String, Object> binds) {
+    Query bind(Query query) {
+      binds.forEach(query::bind);
+      return query;
+    }
+  }
+
+  Page page(ListingRequest request) {
+    return jdbi.withHandle(handle -> {
+      Page page = request.delimiter() == null ? flat(handle, request) : folder(handle, request);
+      if (!request.includeTotal()) {
+        return page;
+      }
+      Statement count = countStatement(request);
+      long total = count.bind(handle.createQuery(count.sql())).mapTo(Long.class).one();
+      return new Page(page.rows(), page.commonPrefixes(), page.hasNext(), page.hasPrevious(),
+          page.nextCursor(), page.previousCursor(), total);
+    });
+  }
+
+  /** The plan PostgreSQL chooses for the page query of a request (for tests and diagnostics). */
+  String explain(ListingRequest request) {
+    Statement statement = request.delimiter() == null ? flatStatement(request) : folderStatement(request);
+    return jdbi.withHandle(handle -> String.join("\n",
+        statement.bind(handle.createQuery("EXPLAIN " + statement.sql())).mapTo(String.class).list()));
+  }
+
+  private static boolean backwards(ListingRequest request) {
+    return request.cursor() != null && request.cursor().direction() == Cursor.Direction.PREVIOUS;
+  }
+
+  /**
+   * Conditions every listing of the request shares: bucket, live rows, prefix and filters, on
+   * table alias {@code a} ("" for none).
+   */
+  private static StringBuilder where(ListingRequest r, Map<String, Object> binds, String a) {
+    StringBuilder sql = new StringBuilder(" WHERE " + a + "bucket = :bucket AND NOT " + a + "deleted");
+    binds.put("bucket", r.bucket());
+    if (r.prefix() != null) {
+      sql.append(" AND " + a + "key >= :prefix");
+      binds.put("prefix", r.prefix());
+      String upper = ObjectKeys.prefixUpperBound(r.prefix());
       if (upper != null) {
-        sql.append(" AND key < :prefixEnd");
+        sql.append(" AND " + a + "key < :prefixEnd");
+        binds.put("prefixEnd", upper);
       }
     }
+    if (r.startAfter() != null) {
+      sql.append(" AND " + a + "key > :startAfter");
+      binds.put("startAfter", r.startAfter());
+    }
+    if (r.contentType() != null) {
+      sql.append(" AND " + a + "content_type = :contentType");
+      binds.put("contentType", r.contentType());
+    }
+    if (r.contentTypePrefix() != null) {
+      sql.append(" AND " + a + "content_type >= :contentTypeLow AND " + a + "content_type < :contentTypeHigh");
+      binds.put("contentTypeLow", r.contentTypePrefix());
+      binds.put("contentTypeHigh", ObjectKeys.prefixUpperBound(r.contentTypePrefix()));
+    }
+    if (r.minSize() != null) {
+      sql.append(" AND " + a + "size >= :minSize");
+      binds.put("minSize", r.minSize());
+    }
+    if (r.maxSize() != null) {
+      sql.append(" AND " + a + "size <= :maxSize");
+      binds.put("maxSize", r.maxSize());
+    }
+    if (r.modifiedAfter() != null) {
+      sql.append(" AND " + a + "last_modified > :modifiedAfter");
+      binds.put("modifiedAfter", r.modifiedAfter());
+    }
+    if (r.modifiedBefore() != null) {
+      sql.append(" AND " + a + "last_modified < :modifiedBefore");
+      binds.put("modifiedBefore", r.modifiedBefore());
+    }
+    return sql;
+  }
+
+  private static Statement countStatement(ListingRequest r) {
+    Map<String, Object> binds = new LinkedHashMap<>();
+    return new Statement("SELECT count(*) FROM objects" + where(r, binds, ""), binds);
+  }
+
+  // ---- flat listings ----
+
+  private static Statement flatStatement(ListingRequest r) {
+    Map<String, Object> binds = new LinkedHashMap<>();
+    StringBuilder sql = new StringBuilder("SELECT ").append(columns("")).append(" FROM objects");
+    sql.append(where(r, binds, ""));
+    Cursor cursor = r.cursor();
+    boolean scanAscending = r.descending() == backwards(r);
+    SortField sort = r.sortBy();
     String op = scanAscending ? ">" : "<";
     if (cursor != null) {
+      binds.put("afterKey", cursor.key());
       if (sort.column() == null) {
         sql.append(" AND key ").append(op).append(" :afterKey");
       } else {
         sql.append(" AND (").append(sort.column()).append(", key) ").append(op)
             .append(" (:afterValue, :afterKey)");
+        binds.put("afterValue", sort.sqlValue(cursor.sortValue()));
       }
     }
     String direction = scanAscending ? " ASC" : " DESC";
@@ -63,66 +159,147 @@ final class Listing {
       sql.append(sort.column()).append(direction).append(", ");
     }
     sql.append("key").append(direction).append(" LIMIT :limit");
+    binds.put("limit", r.pageSize() + 1);
+    return new Statement(sql.toString(), binds);
+  }
 
-    String prefixEnd = upper;
-    List<ObjectRow> rows = jdbi.withHandle(handle -> {
-      Query query = handle.createQuery(sql.toString())
-          .bind("bucket", request.bucket())
-          .bind("limit", request.pageSize() + 1);
-      if (request.prefix() != null) {
-        query.bind("prefix", request.prefix());
-        if (prefixEnd != null) {
-          query.bind("prefixEnd", prefixEnd);
-        }
-      }
-      if (cursor != null) {
-        query.bind("afterKey", cursor.key());
-        if (sort.column() != null) {
-          query.bindByType("afterValue", sort.sqlValue(cursor.sortValue()),
-              sort == SortField.SIZE ? Long.class : OffsetDateTime.class);
-        }
-      }
-      return query.map((rs, ctx) -> new ObjectRow(
-          rs.getString("key"),
-          rs.getLong("size"),
-          rs.getString("etag"),
-          rs.getString("content_type"),
-          rs.getObject("last_modified", OffsetDateTime.class).toInstant(),
-          rs.getString("storage_class"),
-          rs.getString("version_id"),
-          rs.getString("metadata"))).list();
-    });
-
-    boolean more = rows.size() > request.pageSize();
-    List<ObjectRow> page = new ArrayList<>(more ? rows.subList(0, request.pageSize()) : rows);
-    boolean hasNext;
-    boolean hasPrevious;
+  private Page flat(Handle handle, ListingRequest r) {
+    Statement statement = flatStatement(r);
+    List<ObjectRow> rows = statement.bind(handle.createQuery(statement.sql()))
+        .map((rs, ctx) -> ObjectRow.from(rs)).list();
+    boolean backwards = backwards(r);
+    boolean more = rows.size() > r.pageSize();
+    List<ObjectRow> page = new ArrayList<>(more ? rows.subList(0, r.pageSize()) : rows);
     if (backwards) {
       Collections.reverse(page);
-      hasNext = true;
-      hasPrevious = more;
-    } else {
-      hasNext = more;
-      hasPrevious = cursor != null;
     }
+    boolean hasNext = backwards || more;
+    boolean hasPrevious = backwards ? more : r.cursor() != null;
     String next = null;
     String previous = null;
     if (!page.isEmpty()) {
+      SortField sort = r.sortBy();
       ObjectRow first = page.get(0);
       ObjectRow last = page.get(page.size() - 1);
       if (hasNext) {
-        next = cursors.encode(Cursor.Direction.NEXT, sort.cursorValue(last), last.key(),
-            request.scope());
+        next = cursors.encode(Cursor.Direction.NEXT, sort.cursorValue(last), last.key(), r.scope());
       }
       if (hasPrevious) {
         previous = cursors.encode(Cursor.Direction.PREVIOUS, sort.cursorValue(first), first.key(),
-            request.scope());
+            r.scope());
       }
     }
-    return new Page(page, next != null, previous != null, next, previous);
+    return new Page(page, null, next != null, previous != null, next, previous, null);
   }
 
-  /** One page, in the requested order. */
-  record Page(List<ObjectRow> rows, boolean hasNext, boolean hasPrevious, String nextCursor,
-      String previousCursor) {}
+  // ---- folder listings ----
+
+  /** The common prefix a key rolls up into, in SQL: NULL when the key has no delimiter after the prefix. */
+  private static final String ROLL_UP = """
+      CASE WHEN strpos(substr(%1$s, :prefixLength + 1), :delimiter) > 0
+           THEN left(%1$s, :prefixLength + strpos(substr(%1$s, :prefixLength + 1), :delimiter) - 1 + :delimiterLength)
+      END""";
+
+  /**
+   * Ascending: after key k comes the first key >= k || chr(1) (the smallest string greater than k,
+   * as keys hold no NUL); after a common prefix P comes the first key >= P's upper bound, which is
+   * P with its delimiter's last character incremented. Descending: before either comes the last
+   * key < it, since every key under P is >= P.
+   */
+  private static Statement folderStatement(ListingRequest r) {
+    Map<String, Object> binds = new LinkedHashMap<>();
+    boolean scanAscending = r.descending() == backwards(r);
+    String prefix = r.prefix() == null ? "" : r.prefix();
+    binds.put("prefixLength", prefix.codePointCount(0, prefix.length()));
+    binds.put("delimiter", r.delimiter());
+    binds.put("delimiterLength", r.delimiter().codePointCount(0, r.delimiter().length()));
+    binds.put("limit", r.pageSize() + 1);
+
+    StringBuilder first = new StringBuilder("SELECT key, 1 FROM objects").append(where(r, binds, ""));
+    Cursor cursor = r.cursor();
+    if (cursor != null) {
+      boolean boundaryIsPrefix = ListingRequest.PREFIX_BOUNDARY.equals(cursor.sortValue());
+      if (!scanAscending) {
+        first.append(" AND key < :boundary");
+        binds.put("boundary", cursor.key());
+      } else if (boundaryIsPrefix) {
+        String upper = ObjectKeys.prefixUpperBound(cursor.key());
+        // A common prefix made only of U+10FFFF has nothing after it: an impossible bound.
+        first.append(upper == null ? " AND false" : " AND key >= :boundary");
+        binds.put("boundary", upper == null ? "" : upper);
+      } else {
+        first.append(" AND key > :boundary");
+        binds.put("boundary", cursor.key());
+      }
+    }
+    String order = scanAscending ? " ASC" : " DESC";
+    first.append(" ORDER BY key").append(order).append(" LIMIT 1");
+
+    String nextBound;
+    if (scanAscending) {
+      nextBound = "o.key >= CASE WHEN strpos(substr(w.key, :prefixLength + 1), :delimiter) > 0"
+          + " THEN left(w.key, :prefixLength + strpos(substr(w.key, :prefixLength + 1), :delimiter) - 1)"
+          + " || :delimiterUpper ELSE w.key || chr(1) END";
+      binds.put("delimiterUpper", ObjectKeys.prefixUpperBound(r.delimiter()));
+    } else {
+      nextBound = "o.key < COALESCE(" + ROLL_UP.formatted("w.key") + ", w.key)";
+    }
+    String sql = "WITH RECURSIVE walk(key, n) AS ((" + first + ")"
+        + " UNION ALL SELECT (SELECT o.key FROM objects o" + where(r, binds, "o.")
+        + " AND " + nextBound + " ORDER BY o.key" + order + " LIMIT 1), w.n + 1"
+        + " FROM walk w WHERE w.key IS NOT NULL AND w.n < :limit)"
+        + " SELECT w.n, " + ROLL_UP.formatted("w.key") + " AS common_prefix, " + columns("o.")
+        + " FROM walk w LEFT JOIN objects o ON o.bucket = :bucket AND o.key = w.key"
+        + " AND NOT o.deleted AND strpos(substr(w.key, :prefixLength + 1), :delimiter) = 0"
+        + " WHERE w.key IS NOT NULL ORDER BY w.n";
+    return new Statement(sql, binds);
+  }
+
+  private Page folder(Handle handle, ListingRequest r) {
+    Statement statement = folderStatement(r);
+    record Entry(String commonPrefix, ObjectRow row) {
+      String boundary() {
+        return commonPrefix != null ? commonPrefix : row.key();
+      }
+    }
+    List<Entry> entries = statement.bind(handle.createQuery(statement.sql()))
+        .map((rs, ctx) -> {
+          String commonPrefix = rs.getString("common_prefix");
+          return new Entry(commonPrefix, commonPrefix == null ? ObjectRow.from(rs) : null);
+        }).list();
+    boolean backwards = backwards(r);
+    boolean more = entries.size() > r.pageSize();
+    List<Entry> page = new ArrayList<>(more ? entries.subList(0, r.pageSize()) : entries);
+    if (backwards) {
+      Collections.reverse(page);
+    }
+    boolean hasNext = backwards || more;
+    boolean hasPrevious = backwards ? more : r.cursor() != null;
+    String next = null;
+    String previous = null;
+    if (!page.isEmpty()) {
+      Entry first = page.get(0);
+      Entry last = page.get(page.size() - 1);
+      if (hasNext) {
+        next = cursors.encode(Cursor.Direction.NEXT,
+            last.commonPrefix() != null ? ListingRequest.PREFIX_BOUNDARY : null, last.boundary(),
+            r.scope());
+      }
+      if (hasPrevious) {
+        previous = cursors.encode(Cursor.Direction.PREVIOUS,
+            first.commonPrefix() != null ? ListingRequest.PREFIX_BOUNDARY : null, first.boundary(),
+            r.scope());
+      }
+    }
+    List<ObjectRow> rows = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
+    for (Entry e : page) {
+      if (e.commonPrefix() != null) {
+        prefixes.add(e.commonPrefix());
+      } else {
+        rows.add(e.row());
+      }
+    }
+    return new Page(rows, prefixes, next != null, previous != null, next, previous, null);
+  }
 }

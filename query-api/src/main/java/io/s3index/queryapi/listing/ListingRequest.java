@@ -6,57 +6,71 @@ import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.cursor.InvalidCursorException;
 import io.s3index.shared.events.ObjectKeys;
 import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * A validated listing request. {@link #parse} rejects unknown, repeated, out-of-range and
- * malformed parameters with one {@link ApiProblem} naming each offending parameter.
+ * A validated listing request. {@link #parse} rejects unknown, repeated, out-of-range, malformed
+ * and contradictory parameters with one {@link ApiProblem} naming each offending parameter.
  *
+ * @param prefix literal key prefix, or null
+ * @param delimiter folder delimiter, or null for a flat listing
+ * @param startAfter list keys after this one (S3 semantics), or null
+ * @param contentType exact content type, or null
+ * @param contentTypePrefix {@code type/} for a {@code type/*} filter, or null
+ * @param minSize smallest size, inclusive, or null
+ * @param maxSize largest size, inclusive, or null
+ * @param modifiedAfter exclusive lower bound on last_modified, or null
+ * @param modifiedBefore exclusive upper bound on last_modified, or null
  * @param cursor the decoded cursor, or null for the first page
  * @param scope the fingerprint of bucket, filters and sort that cursors are bound to
  */
 record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean descending,
-    String prefix, Cursor cursor, String scope) {
+    String prefix, String delimiter, String startAfter, String contentType,
+    String contentTypePrefix, Long minSize, Long maxSize, OffsetDateTime modifiedAfter,
+    OffsetDateTime modifiedBefore, boolean includeTotal, Cursor cursor, String scope) {
 
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int MAX_PAGE_SIZE = 1000;
-  private static final Set<String> KNOWN =
-      Set.of("page_size", "cursor", "sort_by", "sort_order", "prefix");
+  /** Marks a cursor boundary that is a common prefix rather than a key. */
+  static final String PREFIX_BOUNDARY = "p";
+  static final List<String> PARAMETERS = List.of("page_size", "cursor", "sort_by", "sort_order",
+      "prefix", "delimiter", "start_after", "content_type", "min_size", "max_size",
+      "modified_after", "modified_before", "include_total");
+  private static final Set<String> KNOWN = Set.copyOf(PARAMETERS);
+  private static final Pattern CONTENT_TYPE =
+      Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]*/([a-z0-9!#$&^_.+-]+(\\s*;.*)?|\\*)");
 
   static ListingRequest parse(String bucket, Map<String, List<String>> query, CursorCodec cursors) {
     Map<String, String> errors = new LinkedHashMap<>();
     for (Map.Entry<String, List<String>> e : query.entrySet()) {
       if (!KNOWN.contains(e.getKey())) {
-        errors.put(e.getKey(), "unknown parameter; accepted: page_size, cursor, sort_by, sort_order, prefix");
+        errors.put(e.getKey(), "unknown parameter; accepted: " + String.join(", ", PARAMETERS));
       } else if (e.getValue().size() > 1) {
         errors.put(e.getKey(), "given more than once");
       }
     }
-    int pageSize = DEFAULT_PAGE_SIZE;
-    String rawSize = single(query, "page_size");
-    if (rawSize != null) {
-      try {
-        pageSize = Integer.parseInt(rawSize);
-      } catch (NumberFormatException e) {
-        pageSize = -1;
-      }
-      if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-        errors.put("page_size", "must be a whole number from 1 to " + MAX_PAGE_SIZE);
-      }
-    }
+    Params p = new Params(query, errors);
+
+    int pageSize = p.integer("page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     SortField sortBy = SortField.KEY;
-    String rawSort = single(query, "sort_by");
+    String rawSort = p.get("sort_by");
     if (rawSort != null) {
       sortBy = SortField.fromParameter(rawSort);
       if (sortBy == null) {
         errors.put("sort_by", "must be one of key, last_modified, size");
+        sortBy = SortField.KEY;
       }
     }
     boolean descending = false;
-    String rawOrder = single(query, "sort_order");
+    String rawOrder = p.get("sort_order");
     if (rawOrder != null) {
       if (rawOrder.equals("desc")) {
         descending = true;
@@ -64,25 +78,78 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
         errors.put("sort_order", "must be asc or desc");
       }
     }
-    String prefix = single(query, "prefix");
-    if (prefix != null) {
-      String problem = keyProblem(prefix);
-      if (problem != null) {
-        errors.put("prefix", problem);
+    String prefix = p.keyLike("prefix");
+    String startAfter = p.keyLike("start_after");
+    String delimiter = p.keyLike("delimiter");
+    if (delimiter != null) {
+      if (delimiter.isEmpty()) {
+        errors.put("delimiter", "must not be empty");
+      } else if (delimiter.codePointBefore(delimiter.length()) == Character.MAX_CODE_POINT) {
+        errors.put("delimiter", "must not end with U+10FFFF");
       }
+    }
+    if (sortBy != SortField.KEY) {
+      if (delimiter != null) {
+        errors.put("delimiter", "works only with sort_by=key");
+      }
+      if (startAfter != null) {
+        errors.put("start_after", "works only with sort_by=key");
+      }
+    }
+    String contentType = null;
+    String contentTypePrefix = null;
+    String rawType = p.get("content_type");
+    if (rawType != null) {
+      String type = rawType.strip().toLowerCase(Locale.ROOT);
+      if (type.length() > 255 || !CONTENT_TYPE.matcher(type).matches()) {
+        errors.put("content_type", "must be a media type such as image/jpeg, or type/* such as image/*");
+      } else if (type.endsWith("/*")) {
+        contentTypePrefix = type.substring(0, type.length() - 1);
+      } else {
+        contentType = type;
+      }
+    }
+    Long minSize = p.size("min_size");
+    Long maxSize = p.size("max_size");
+    if (minSize != null && maxSize != null && minSize > maxSize) {
+      errors.put("max_size", "must not be less than min_size");
+    }
+    OffsetDateTime modifiedAfter = p.time("modified_after");
+    OffsetDateTime modifiedBefore = p.time("modified_before");
+    if (modifiedAfter != null && modifiedBefore != null && !modifiedAfter.isBefore(modifiedBefore)) {
+      errors.put("modified_before", "must be later than modified_after");
+    }
+    boolean includeTotal = false;
+    String rawTotal = p.get("include_total");
+    if (rawTotal != null) {
+      if (rawTotal.equals("true")) {
+        includeTotal = true;
+      } else if (!rawTotal.equals("false")) {
+        errors.put("include_total", "must be true or false");
+      }
+    }
+    if (delimiter != null && (rawType != null || minSize != null || maxSize != null
+        || modifiedAfter != null || modifiedBefore != null)) {
+      errors.put("delimiter", "cannot be combined with content_type, size or time filters");
     }
     if (!errors.isEmpty()) {
       throw ApiProblem.validation(errors);
     }
-    String scope = CursorCodec.scopeOf(String.join("\u0000", "v1", bucket,
-        sortBy.parameterValue(), descending ? "desc" : "asc", prefix == null ? "" : prefix));
+
+    String scope = CursorCodec.scopeOf(String.join("\u0000", "v2", bucket,
+        sortBy.parameterValue(), descending ? "desc" : "asc", str(prefix), str(delimiter),
+        str(startAfter), str(contentType), str(contentTypePrefix), str(minSize), str(maxSize),
+        str(modifiedAfter == null ? null : modifiedAfter.toInstant()),
+        str(modifiedBefore == null ? null : modifiedBefore.toInstant())));
     Cursor cursor = null;
-    String rawCursor = single(query, "cursor");
+    String rawCursor = p.get("cursor");
     if (rawCursor != null) {
       try {
         cursor = cursors.decode(rawCursor, scope);
         if (sortBy != SortField.KEY) {
           sortBy.sqlValue(cursor.sortValue());
+        } else if (cursor.sortValue() != null && !PREFIX_BOUNDARY.equals(cursor.sortValue())) {
+          throw new IllegalArgumentException("unexpected boundary");
         }
       } catch (InvalidCursorException e) {
         throw ApiProblem.invalidCursor(e.getMessage());
@@ -91,12 +158,14 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
       }
     }
     return new ListingRequest(bucket, pageSize, sortBy, descending,
-        prefix == null || prefix.isEmpty() ? null : prefix, cursor, scope);
+        prefix == null || prefix.isEmpty() ? null : prefix, delimiter,
+        startAfter == null || startAfter.isEmpty() ? null : startAfter, contentType,
+        contentTypePrefix, minSize, maxSize, modifiedAfter, modifiedBefore, includeTotal, cursor,
+        scope);
   }
 
-  private static String single(Map<String, List<String>> query, String name) {
-    List<String> values = query.get(name);
-    return values == null || values.isEmpty() ? null : values.get(0);
+  private static String str(Object value) {
+    return value == null ? "" : value.toString();
   }
 
   /** Why a string cannot be (part of) a key, or null if it can. */
@@ -108,5 +177,78 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
       return "must be at most " + ObjectKeys.MAX_KEY_BYTES + " bytes";
     }
     return null;
+  }
+
+  /** Typed reads of single parameters, collecting errors. */
+  private record Params(Map<String, List<String>> query, Map<String, String> errors) {
+
+    String get(String name) {
+      List<String> values = query.get(name);
+      return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    int integer(String name, int defaultValue, int min, int max) {
+      String raw = get(name);
+      if (raw == null) {
+        return defaultValue;
+      }
+      try {
+        int value = Integer.parseInt(raw);
+        if (value >= min && value <= max) {
+          return value;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      errors.put(name, "must be a whole number from " + min + " to " + max);
+      return defaultValue;
+    }
+
+    Long size(String name) {
+      String raw = get(name);
+      if (raw == null) {
+        return null;
+      }
+      try {
+        long value = Long.parseLong(raw);
+        if (value >= 0) {
+          return value;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      errors.put(name, "must be a whole number of bytes, 0 or more");
+      return null;
+    }
+
+    OffsetDateTime time(String name) {
+      String raw = get(name);
+      if (raw == null) {
+        return null;
+      }
+      try {
+        OffsetDateTime time = OffsetDateTime.parse(raw).withOffsetSameInstant(ZoneOffset.UTC);
+        if (time.getYear() >= 1 && time.getYear() <= 9999) {
+          return time;
+        }
+      } catch (DateTimeParseException e) {
+        // reported below
+      }
+      errors.put(name, "must be an RFC 3339 time between years 1 and 9999, such as 2025-10-15T10:00:00Z");
+      return null;
+    }
+
+    String keyLike(String name) {
+      String raw = get(name);
+      if (raw == null) {
+        return null;
+      }
+      String problem = keyProblem(raw);
+      if (problem != null) {
+        errors.put(name, problem);
+        return null;
+      }
+      return raw;
+    }
   }
 }

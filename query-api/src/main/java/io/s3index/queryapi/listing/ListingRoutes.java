@@ -9,7 +9,6 @@ import io.javalin.http.Context;
 import io.s3index.queryapi.QueryString;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.shared.cursor.CursorCodec;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +47,10 @@ public final class ListingRoutes {
     for (ObjectRow row : page.rows()) {
       data.add(view(row));
     }
+    if (page.commonPrefixes() != null) {
+      ArrayNode prefixes = body.putArray("common_prefixes");
+      page.commonPrefixes().forEach(prefixes::add);
+    }
     ObjectNode pagination = body.putObject("pagination");
     pagination.put("page_size", request.pageSize());
     pagination.put("has_next", page.hasNext());
@@ -56,6 +59,9 @@ public final class ListingRoutes {
     pagination.put("previous_cursor", page.previousCursor());
     pagination.put("sort_by", request.sortBy().parameterValue());
     pagination.put("sort_order", request.descending() ? "desc" : "asc");
+    if (page.totalCount() != null) {
+      pagination.put("total_count", page.totalCount());
+    }
     json(ctx, body);
   }
 
@@ -79,10 +85,7 @@ public final class ListingRoutes {
             WHERE bucket = :bucket AND key = :key AND NOT deleted""")
         .bind("bucket", bucket)
         .bind("key", key)
-        .map((rs, c) -> new ObjectRow(rs.getString("key"), rs.getLong("size"),
-            rs.getString("etag"), rs.getString("content_type"),
-            rs.getObject("last_modified", OffsetDateTime.class).toInstant(),
-            rs.getString("storage_class"), rs.getString("version_id"), rs.getString("metadata")))
+        .map((rs, c) -> ObjectRow.from(rs))
         .findOne());
     json(ctx, view(row.orElseThrow(() ->
         ApiProblem.notFound("No object '" + key + "' in bucket '" + bucket + "'"))));

@@ -1,4 +1,4 @@
-package io.s3index.ops;
+package io.s3index.queryapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,21 +13,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
-/** A small HTTP client for tests of the query API. */
-final class ApiClient {
+/** A small HTTP client for tests of the query API (shared with other modules' tests). */
+public final class ApiClient {
 
-  record Response(int status, String contentType, JsonNode body) {}
+  /** Status, content type and parsed JSON body (null if empty). */
+  public record Response(int status, String contentType, JsonNode body) {}
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper mapper = new ObjectMapper();
   private final String base;
 
-  ApiClient(int port) {
+  public ApiClient(int port) {
     this.base = "http://127.0.0.1:" + port;
   }
 
   /** GET a path with a raw (already encoded) query string. */
-  Response get(String pathAndQuery) {
+  public Response get(String pathAndQuery) {
     try {
       HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).build(),
           HttpResponse.BodyHandlers.ofByteArray());
@@ -45,7 +46,7 @@ final class ApiClient {
    * GET over a plain socket, sending the request target byte for byte (java.net.URI refuses
    * malformed escapes, which is exactly what some tests must send).
    */
-  Response getRaw(String target) {
+  public Response getRaw(String target) {
     URI uri = URI.create(base);
     try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
       socket.setSoTimeout(30_000);
@@ -74,12 +75,12 @@ final class ApiClient {
   }
 
   /** Percent-encodes a query value. */
-  static String q(String value) {
+  public static String q(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
   /** Percent-encodes an object key for a path, keeping its slashes. */
-  static String path(String key) {
+  public static String path(String key) {
     StringBuilder out = new StringBuilder();
     for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xFF;
