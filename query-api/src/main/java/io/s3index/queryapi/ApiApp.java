@@ -3,9 +3,15 @@ package io.s3index.queryapi;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.s3index.queryapi.access.Access;
+import io.s3index.queryapi.access.RateLimiter;
+import io.s3index.queryapi.listing.BucketRoutes;
 import io.s3index.queryapi.listing.ListingRoutes;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.queryapi.problem.Problems;
+import io.s3index.queryapi.service.DocsRoutes;
+import io.s3index.queryapi.service.HttpMetrics;
+import io.s3index.queryapi.service.StatusRoutes;
 import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.db.Database;
 import java.time.Clock;
@@ -21,14 +27,26 @@ public final class ApiApp {
     ObjectMapper mapper = new ObjectMapper();
     CursorCodec cursors = new CursorCodec(config.cursorSecret(), config.cursorTtl(), clock);
     Problems problems = new Problems(mapper);
+    Access access = new Access(config.access(),
+        new RateLimiter(config.rateLimit(), config.rateBurst(), System::nanoTime));
     ListingRoutes listing = new ListingRoutes(database.jdbi(), cursors, mapper);
+    BucketRoutes buckets = new BucketRoutes(database.jdbi(), mapper);
+    StatusRoutes status = new StatusRoutes(database.jdbi(), mapper, clock);
+    HttpMetrics metrics = new HttpMetrics();
+    DocsRoutes docs = new DocsRoutes();
     return Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.http.defaultContentType = "application/json";
       javalin.routes.before(ApiApp::requestId);
+      javalin.routes.before("/v1/*", access::authenticate);
+      javalin.routes.after("/v1/*", status::addFreshnessHeader);
       javalin.routes.after(ctx -> MDC.remove("request_id"));
       problems.install(javalin);
+      metrics.install(javalin);
       listing.install(javalin);
+      buckets.install(javalin);
+      status.install(javalin);
+      docs.install(javalin);
       javalin.routes.get("/healthz",
           ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
       javalin.routes.get("/readyz", ctx -> {
@@ -44,7 +62,7 @@ public final class ApiApp {
 
   private static void requestId(Context ctx) {
     String id = ctx.header("X-Request-Id");
-    if (id == null || id.isBlank() || id.length() > 128) {
+    if (id == null || id.isBlank() || id.length() > 128 || !id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       id = UUID.randomUUID().toString();
     }
     MDC.put("request_id", id);

@@ -1,9 +1,13 @@
 package io.s3index.queryapi;
 
+import io.s3index.queryapi.access.AccessPolicy;
 import io.s3index.shared.config.ConfigException;
 import io.s3index.shared.config.Settings;
 import io.s3index.shared.db.DatabaseConfig;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Objects;
@@ -17,14 +21,21 @@ import java.util.Objects;
  *     every API instance must share it; when unset a random one is made and cursors do not
  *     survive a restart)
  * @param cursorTtl cursor lifetime ({@code S3INDEX_CURSOR_TTL}, default 24h, 0 = never expires)
+ * @param access bearer tokens and their scopes ({@code S3INDEX_API_TOKENS} inline or {@code
+ *     S3INDEX_API_TOKENS_FILE}); open only with {@code S3INDEX_API_OPEN=true}
+ * @param rateLimit requests per second per token ({@code S3INDEX_API_RATE_LIMIT}, default 50; 0
+ *     = unlimited)
+ * @param rateBurst burst size per token ({@code S3INDEX_API_RATE_BURST}, default 100)
  */
 public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cursorTtl,
-    boolean cursorSecretGenerated, DatabaseConfig database) {
+    boolean cursorSecretGenerated, AccessPolicy access, int rateLimit, int rateBurst,
+    DatabaseConfig database) {
 
   public ApiConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(cursorSecret, "cursorSecret");
     Objects.requireNonNull(cursorTtl, "cursorTtl");
+    Objects.requireNonNull(access, "access");
     Objects.requireNonNull(database, "database");
     if (cursorSecret.length < 16) {
       throw new ConfigException("S3INDEX_CURSOR_SECRET must be at least 16 bytes long");
@@ -40,12 +51,55 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
         secret == null ? randomSecret() : secret.getBytes(StandardCharsets.UTF_8),
         settings.duration("S3INDEX_CURSOR_TTL", Duration.ofHours(24)),
         secret == null,
+        access(settings),
+        settings.integer("S3INDEX_API_RATE_LIMIT", 50, 0, 1_000_000),
+        settings.integer("S3INDEX_API_RATE_BURST", 100, 1, 1_000_000),
         DatabaseConfig.from(settings, 8));
   }
 
-  /** Settings for an API on {@code host:port} over {@code database}, with a random secret. */
+  private static AccessPolicy access(Settings settings) {
+    String inline = settings.string("S3INDEX_API_TOKENS", null);
+    String file = settings.string("S3INDEX_API_TOKENS_FILE", null);
+    boolean open = settings.bool("S3INDEX_API_OPEN", false);
+    if (inline != null && file != null) {
+      throw new ConfigException("set S3INDEX_API_TOKENS or S3INDEX_API_TOKENS_FILE, not both");
+    }
+    if (file != null) {
+      try {
+        inline = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new ConfigException("S3INDEX_API_TOKENS_FILE cannot be read: " + file);
+      }
+    }
+    if (inline == null) {
+      if (!open) {
+        throw new ConfigException("no access tokens: set S3INDEX_API_TOKENS or "
+            + "S3INDEX_API_TOKENS_FILE, or S3INDEX_API_OPEN=true to serve every bucket to anyone");
+      }
+      return AccessPolicy.open();
+    }
+    if (open) {
+      throw new ConfigException("S3INDEX_API_OPEN=true contradicts the access tokens that are set");
+    }
+    return AccessPolicy.parse(inline);
+  }
+
+  /** An open API on {@code host:port} over {@code database}: random secret, no rate limit. */
   public static ApiConfig of(String host, int port, DatabaseConfig database) {
-    return new ApiConfig(host, port, randomSecret(), Duration.ofHours(24), true, database);
+    return new ApiConfig(host, port, randomSecret(), Duration.ofHours(24), true,
+        AccessPolicy.open(), 0, 1, database);
+  }
+
+  /** The same settings with other access rules. */
+  public ApiConfig withAccess(AccessPolicy policy, int limit, int burst) {
+    return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, policy,
+        limit, burst, database);
+  }
+
+  /** The same settings with another cursor lifetime. */
+  public ApiConfig withCursorTtl(Duration ttl) {
+    return new ApiConfig(host, port, cursorSecret, ttl, cursorSecretGenerated, access, rateLimit,
+        rateBurst, database);
   }
 
   private static byte[] randomSecret() {
@@ -62,6 +116,6 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
   @Override
   public String toString() {
     return "ApiConfig[host=" + host + ", port=" + port + ", cursorTtl=" + cursorTtl
-        + ", database=" + database + "]";
+        + ", open=" + access.isOpen() + ", rateLimit=" + rateLimit + ", database=" + database + "]";
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.s3index.queryapi.QueryString;
+import io.s3index.queryapi.access.Access;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.shared.cursor.CursorCodec;
 import java.util.List;
@@ -39,7 +40,9 @@ public final class ListingRoutes {
 
   private void list(Context ctx) throws JsonProcessingException {
     String bucket = bucket(ctx);
+    Access.requireBucket(ctx, bucket);
     ListingRequest request = ListingRequest.parse(bucket, QueryString.parse(ctx.queryString()), cursors);
+    Access.requireRead(ctx, bucket, request.prefix());
     Listing.Page page = listing.page(request);
 
     ObjectNode body = mapper.createObjectNode();
@@ -78,6 +81,7 @@ public final class ListingRoutes {
     if (problem != null) {
       throw ApiProblem.validation(Map.of("key", problem));
     }
+    Access.requireRead(ctx, bucket, key);
     Optional<ObjectRow> row = jdbi.withHandle(handle -> handle.createQuery("""
             SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
                    metadata::text AS metadata

@@ -39,6 +39,19 @@ public final class ApiProblem extends RuntimeException {
     return new ApiProblem(404, "not_found", "Not found", detail, null);
   }
 
+  public static ApiProblem unauthorized(String detail) {
+    return new ApiProblem(401, "unauthorized", "Unauthorized", detail, null);
+  }
+
+  public static ApiProblem forbidden(String detail) {
+    return new ApiProblem(403, "forbidden", "Forbidden", detail, null);
+  }
+
+  public static ApiProblem rateLimited(long retryAfterSeconds) {
+    return new ApiProblem(429, "rate_limited", "Too many requests",
+        "This caller's request rate is over its limit; retry after " + retryAfterSeconds + " s.", null);
+  }
+
   public static ApiProblem unavailable() {
     return new ApiProblem(503, "unavailable", "Service unavailable",
         "The index database cannot be reached right now; retry shortly.", null);

@@ -1,0 +1,63 @@
+package io.s3index.queryapi.listing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.s3index.queryapi.QueryString;
+import io.s3index.queryapi.access.Access;
+import io.s3index.queryapi.access.Principal;
+import io.s3index.queryapi.problem.ApiProblem;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jdbi.v3.core.Jdbi;
+
+/** {@code GET /v1/buckets}: the buckets holding live objects that the caller may see. */
+public final class BucketRoutes {
+
+  /**
+   * Distinct buckets by skipping through the (bucket, key) index, one probe per bucket, instead
+   * of scanning every row.
+   */
+  private static final String BUCKETS = """
+      WITH RECURSIVE b(bucket) AS (
+        (SELECT bucket FROM objects WHERE NOT deleted ORDER BY bucket LIMIT 1)
+        UNION ALL
+        SELECT (SELECT o.bucket FROM objects o WHERE NOT o.deleted AND o.bucket > b.bucket
+                ORDER BY o.bucket LIMIT 1)
+        FROM b WHERE b.bucket IS NOT NULL)
+      SELECT bucket FROM b WHERE bucket IS NOT NULL""";
+
+  private final Jdbi jdbi;
+  private final ObjectMapper mapper;
+
+  public BucketRoutes(Jdbi jdbi, ObjectMapper mapper) {
+    this.jdbi = jdbi;
+    this.mapper = mapper;
+  }
+
+  public void install(JavalinConfig config) {
+    config.routes.get("/v1/buckets", this::list);
+  }
+
+  private void list(Context ctx) throws Exception {
+    Map<String, List<String>> query = QueryString.parse(ctx.queryString());
+    if (!query.isEmpty()) {
+      Map<String, String> errors = new TreeMap<>();
+      query.keySet().forEach(n -> errors.put(n, "unknown parameter; this endpoint takes none"));
+      throw ApiProblem.validation(errors);
+    }
+    Principal principal = Access.principal(ctx);
+    List<String> buckets = jdbi.withHandle(h -> h.createQuery(BUCKETS).mapTo(String.class).list());
+    ObjectNode body = mapper.createObjectNode();
+    ArrayNode data = body.putArray("data");
+    for (String bucket : buckets) {
+      if (principal.maySee(bucket)) {
+        data.addObject().put("name", bucket);
+      }
+    }
+    ctx.contentType("application/json").result(mapper.writeValueAsBytes(body));
+  }
+}
