@@ -8,6 +8,7 @@ import io.s3index.queryapi.access.RateLimiter;
 import io.s3index.queryapi.listing.BucketRoutes;
 import io.s3index.queryapi.listing.ListingRoutes;
 import io.s3index.queryapi.problem.ApiProblem;
+import io.s3index.queryapi.problem.ProblemErrorHandler;
 import io.s3index.queryapi.problem.Problems;
 import io.s3index.queryapi.service.DocsRoutes;
 import io.s3index.queryapi.service.HttpMetrics;
@@ -37,6 +38,7 @@ public final class ApiApp {
     return Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.http.defaultContentType = "application/json";
+      javalin.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
       javalin.routes.before(ApiApp::requestId);
       javalin.routes.before("/v1/*", access::authenticate);
       javalin.routes.after("/v1/*", status::addFreshnessHeader);

@@ -22,9 +22,15 @@ public final class ApiClient {
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper mapper = new ObjectMapper();
   private final String base;
+  private final int port;
 
   public ApiClient(int port) {
     this.base = "http://127.0.0.1:" + port;
+    this.port = port;
+  }
+
+  public int port() {
+    return port;
   }
 
   /** GET a path with a raw (already encoded) query string. */

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 /**
  * Reads one page of a listing with a single keyset range scan, never OFFSET.
@@ -56,22 +57,40 @@ final class Listing {
     }
   }
 
+  /**
+   * Reads a page. A walk's first page is read in a repeatable-read transaction that also takes
+   * its snapshot; every cursor of the walk carries that snapshot, and later pages keep only rows
+   * whose writing transaction it sees. So a walk never returns an object twice, even when its
+   * sort value changes mid-walk: a changed object leaves the walk, an unchanged one stays put.
+   */
   Page page(ListingRequest request) {
-    return jdbi.withHandle(handle -> {
-      Page page = request.delimiter() == null ? flat(handle, request) : folder(handle, request);
-      if (!request.includeTotal()) {
-        return page;
-      }
-      Statement count = countStatement(request);
-      long total = count.bind(handle.createQuery(count.sql())).mapTo(Long.class).one();
-      return new Page(page.rows(), page.commonPrefixes(), page.hasNext(), page.hasPrevious(),
-          page.nextCursor(), page.previousCursor(), total);
-    });
+    if (request.cursor() == null) {
+      return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, handle -> {
+        String snapshot = handle.createQuery("SELECT pg_current_snapshot()::text")
+            .mapTo(String.class).one();
+        return read(handle, request, snapshot);
+      });
+    }
+    return jdbi.withHandle(handle -> read(handle, request, request.cursor().snapshot()));
+  }
+
+  private Page read(Handle handle, ListingRequest request, String snapshot) {
+    Page page = request.delimiter() == null
+        ? flat(handle, request, snapshot) : folder(handle, request, snapshot);
+    if (!request.includeTotal()) {
+      return page;
+    }
+    Statement count = countStatement(request);
+    long total = count.bind(handle.createQuery(count.sql())).mapTo(Long.class).one();
+    return new Page(page.rows(), page.commonPrefixes(), page.hasNext(), page.hasPrevious(),
+        page.nextCursor(), page.previousCursor(), total);
   }
 
   /** The plan PostgreSQL chooses for the page query of a request (for tests and diagnostics). */
   String explain(ListingRequest request) {
-    Statement statement = request.delimiter() == null ? flatStatement(request) : folderStatement(request);
+    String snapshot = request.cursor() == null ? null : request.cursor().snapshot();
+    Statement statement = request.delimiter() == null
+        ? flatStatement(request, snapshot) : folderStatement(request, snapshot);
     return jdbi.withHandle(handle -> String.join("\n",
         statement.bind(handle.createQuery("EXPLAIN " + statement.sql())).mapTo(String.class).list()));
   }
@@ -87,6 +106,9 @@ final class Listing {
   private static StringBuilder where(ListingRequest r, Map<String, Object> binds, String a) {
     StringBuilder sql = new StringBuilder(" WHERE " + a + "bucket = :bucket AND NOT " + a + "deleted");
     binds.put("bucket", r.bucket());
+    if (binds.containsKey("snapshot")) {
+      sql.append(" AND pg_visible_in_snapshot(" + a + "writer_xid, CAST(:snapshot AS pg_snapshot))");
+    }
     if (r.prefix() != null) {
       sql.append(" AND " + a + "key >= :prefix");
       binds.put("prefix", r.prefix());
@@ -133,10 +155,19 @@ final class Listing {
     return new Statement("SELECT count(*) FROM objects" + where(r, binds, ""), binds);
   }
 
+  /** Parameters that start every page statement: the walk's snapshot, when a cursor carries one. */
+  private static Map<String, Object> snapshotBinds(ListingRequest r, String snapshot) {
+    Map<String, Object> binds = new LinkedHashMap<>();
+    if (r.cursor() != null && snapshot != null) {
+      binds.put("snapshot", snapshot);
+    }
+    return binds;
+  }
+
   // ---- flat listings ----
 
-  private static Statement flatStatement(ListingRequest r) {
-    Map<String, Object> binds = new LinkedHashMap<>();
+  private static Statement flatStatement(ListingRequest r, String snapshot) {
+    Map<String, Object> binds = snapshotBinds(r, snapshot);
     StringBuilder sql = new StringBuilder("SELECT ").append(columns("")).append(" FROM objects");
     sql.append(where(r, binds, ""));
     Cursor cursor = r.cursor();
@@ -163,8 +194,8 @@ final class Listing {
     return new Statement(sql.toString(), binds);
   }
 
-  private Page flat(Handle handle, ListingRequest r) {
-    Statement statement = flatStatement(r);
+  private Page flat(Handle handle, ListingRequest r, String snapshot) {
+    Statement statement = flatStatement(r, snapshot);
     List<ObjectRow> rows = statement.bind(handle.createQuery(statement.sql()))
         .map((rs, ctx) -> ObjectRow.from(rs)).list();
     boolean backwards = backwards(r);
@@ -182,11 +213,12 @@ final class Listing {
       ObjectRow first = page.get(0);
       ObjectRow last = page.get(page.size() - 1);
       if (hasNext) {
-        next = cursors.encode(Cursor.Direction.NEXT, sort.cursorValue(last), last.key(), r.scope());
+        next = cursors.encode(Cursor.Direction.NEXT, sort.cursorValue(last), last.key(), r.scope(),
+            snapshot);
       }
       if (hasPrevious) {
         previous = cursors.encode(Cursor.Direction.PREVIOUS, sort.cursorValue(first), first.key(),
-            r.scope());
+            r.scope(), snapshot);
       }
     }
     return new Page(page, null, next != null, previous != null, next, previous, null);
@@ -206,8 +238,8 @@ final class Listing {
    * P with its delimiter's last character incremented. Descending: before either comes the last
    * key < it, since every key under P is >= P.
    */
-  private static Statement folderStatement(ListingRequest r) {
-    Map<String, Object> binds = new LinkedHashMap<>();
+  private static Statement folderStatement(ListingRequest r, String snapshot) {
+    Map<String, Object> binds = snapshotBinds(r, snapshot);
     boolean scanAscending = r.descending() == backwards(r);
     String prefix = r.prefix() == null ? "" : r.prefix();
     binds.put("prefixLength", prefix.codePointCount(0, prefix.length()));
@@ -255,8 +287,8 @@ final class Listing {
     return new Statement(sql, binds);
   }
 
-  private Page folder(Handle handle, ListingRequest r) {
-    Statement statement = folderStatement(r);
+  private Page folder(Handle handle, ListingRequest r, String snapshot) {
+    Statement statement = folderStatement(r, snapshot);
     record Entry(String commonPrefix, ObjectRow row) {
       String boundary() {
         return commonPrefix != null ? commonPrefix : row.key();
@@ -283,12 +315,12 @@ final class Listing {
       if (hasNext) {
         next = cursors.encode(Cursor.Direction.NEXT,
             last.commonPrefix() != null ? ListingRequest.PREFIX_BOUNDARY : null, last.boundary(),
-            r.scope());
+            r.scope(), snapshot);
       }
       if (hasPrevious) {
         previous = cursors.encode(Cursor.Direction.PREVIOUS,
             first.commonPrefix() != null ? ListingRequest.PREFIX_BOUNDARY : null, first.boundary(),
-            r.scope());
+            r.scope(), snapshot);
       }
     }
     List<ObjectRow> rows = new ArrayList<>();

@@ -10,9 +10,10 @@ import java.util.Objects;
  * @param key the boundary row's key, the unique tie-breaker
  * @param scope fingerprint of the bucket, filters and sort the cursor was made for
  * @param issuedAtEpochSecond when the token was made, for expiry
+ * @param snapshot the database snapshot the walk's first page was read in (opaque text), or null
  */
 public record Cursor(Direction direction, String sortValue, String key, String scope,
-    long issuedAtEpochSecond) {
+    long issuedAtEpochSecond, String snapshot) {
 
   /** Which side of the boundary the next page lies on. */
   public enum Direction {

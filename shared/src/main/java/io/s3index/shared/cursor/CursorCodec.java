@@ -65,13 +65,20 @@ public final class CursorCodec {
 
   /** Makes a token for a boundary, stamped with the current time. */
   public String encode(Cursor.Direction direction, String sortValue, String key, String scope) {
+    return encode(direction, sortValue, key, scope, null);
+  }
+
+  /** Makes a token for a boundary of a walk that reads as of {@code snapshot} (may be null). */
+  public String encode(Cursor.Direction direction, String sortValue, String key, String scope,
+      String snapshot) {
     ArrayNode payload = mapper.createArrayNode()
         .add(VERSION)
         .add(direction == Cursor.Direction.NEXT ? "n" : "p")
         .add(sortValue)
         .add(key)
         .add(scope)
-        .add(clock.instant().getEpochSecond());
+        .add(clock.instant().getEpochSecond())
+        .add(snapshot);
     byte[] body;
     try {
       body = mapper.writeValueAsBytes(payload);
@@ -128,7 +135,7 @@ public final class CursorCodec {
       // Only reachable with a valid tag, i.e. a token from an incompatible build.
       throw new InvalidCursorException("the cursor cannot be read");
     }
-    if (node == null || !node.isArray() || node.size() != 6 || node.get(0).asInt() != VERSION
+    if (node == null || !node.isArray() || node.size() != 7 || node.get(0).asInt() != VERSION
         || !node.get(3).isTextual() || !node.get(4).isTextual()) {
       throw new InvalidCursorException("the cursor is from an incompatible version");
     }
@@ -136,7 +143,7 @@ public final class CursorCodec {
         ? Cursor.Direction.PREVIOUS : Cursor.Direction.NEXT;
     String sortValue = node.get(2).isNull() ? null : node.get(2).asText();
     return new Cursor(direction, sortValue, node.get(3).asText(), node.get(4).asText(),
-        node.get(5).asLong());
+        node.get(5).asLong(), node.get(6).isNull() ? null : node.get(6).asText());
   }
 
   private byte[] tag(byte[] body) {
