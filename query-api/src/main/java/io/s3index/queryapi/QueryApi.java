@@ -38,6 +38,12 @@ public final class QueryApi implements AutoCloseable {
   }
 
   private static QueryApi start(ApiConfig config, Database database, boolean owns) {
+    if (config.access().isOpen()) {
+      log.warn("*** OPEN MODE: no access tokens; anyone who can reach this port reads every bucket ***");
+    } else {
+      log.info("{} access token(s) configured; rate limit {} requests/s per token",
+          config.access().tokenCount(), config.rateLimit() == 0 ? "off" : config.rateLimit());
+    }
     if (config.cursorSecretGenerated()) {
       log.warn("S3INDEX_CURSOR_SECRET is not set: using a random secret; cursors will not "
           + "survive a restart nor work across several API instances");

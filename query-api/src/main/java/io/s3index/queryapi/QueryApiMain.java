@@ -21,6 +21,11 @@ public final class QueryApiMain {
             S3INDEX_API_HOST [0.0.0.0]  S3INDEX_API_PORT [7070]
             S3INDEX_CURSOR_SECRET [random per process: set it, 16+ bytes, same on every instance]
             S3INDEX_CURSOR_TTL [24h]  (0 = cursors never expire)
+            S3INDEX_API_TOKENS        '<token> <scope>...' entries separated by ';'
+                                      (scope: * | bucket | bucket/prefix), or
+            S3INDEX_API_TOKENS_FILE   the same, one entry per line; or
+            S3INDEX_API_OPEN [false]  true serves every bucket to anyone
+            S3INDEX_API_RATE_LIMIT [50]  S3INDEX_API_RATE_BURST [100]  (per token; 0 = off)
             S3INDEX_DB_URL [jdbc:postgresql://localhost:5432/s3index]
             S3INDEX_DB_USER [s3index]  S3INDEX_DB_PASSWORD [s3index]  S3INDEX_DB_POOL_SIZE [8]""");
       return;

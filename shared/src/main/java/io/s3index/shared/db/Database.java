@@ -27,7 +27,7 @@ public final class Database implements AutoCloseable {
     hikari.setMinimumIdle(1);
     hikari.setPoolName(poolName);
     // Fail fast when the database is away: callers classify and retry, the pool must not hang.
-    hikari.setConnectionTimeout(5_000);
+    hikari.setConnectionTimeout(2_000);
     hikari.setValidationTimeout(2_000);
     // Start even if the database is not up yet; readiness and retries report it.
     hikari.setInitializationFailTimeout(-1);

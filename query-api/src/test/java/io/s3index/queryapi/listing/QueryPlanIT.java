@@ -1,0 +1,94 @@
+package io.s3index.queryapi.listing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.s3index.queryapi.IndexFixture;
+import io.s3index.queryapi.QueryString;
+import io.s3index.shared.cursor.Cursor;
+import io.s3index.shared.cursor.CursorCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Every page query the API runs uses an index for its page, on a table large enough for the
+ * planner to prefer a sequential scan if it could; sorts the API offers need no Sort step.
+ */
+class QueryPlanIT {
+
+  private static IndexFixture index;
+  private static Listing listing;
+  private static CursorCodec codec;
+
+  @BeforeAll
+  static void start() {
+    index = IndexFixture.create("query_plan_it");
+    index.database().jdbi().useHandle(h -> {
+      h.execute("""
+          INSERT INTO objects (bucket, key, size, etag, content_type, last_modified, sequencer,
+                               deleted, event_time)
+          SELECT CASE WHEN g % 4 = 0 THEN 'other' ELSE 'big' END,
+                 'dir' || (g % 100) || '/sub' || (g % 7) || '/file-' || g,
+                 g % 1000, 'etag',
+                 (ARRAY['image/jpeg', 'text/plain', 'application/json'])[g % 3 + 1],
+                 timestamptz '2025-01-01 00:00:00+00' + g * interval '1 second',
+                 lpad(to_hex(g), 16, '0'), g % 50 = 0,
+                 timestamptz '2025-01-01 00:00:00+00' + g * interval '1 second'
+          FROM generate_series(1, 300000) g""");
+      h.execute("ANALYZE objects");
+    });
+    codec = new CursorCodec("plan-test-secret-0123".getBytes(StandardCharsets.UTF_8),
+        Duration.ZERO, Clock.systemUTC());
+    listing = new Listing(index.database().jdbi(), codec);
+  }
+
+  @AfterAll
+  static void stop() {
+    index.close();
+  }
+
+  private static String plan(String query, boolean withCursor) {
+    ListingRequest first = ListingRequest.parse("big", QueryString.parse(query), codec);
+    if (!withCursor) {
+      return listing.explain(first);
+    }
+    String sortValue = switch (first.sortBy()) {
+      case KEY -> null;
+      case LAST_MODIFIED -> "2025-01-02T12:00:00.123456Z";
+      case SIZE -> "500";
+    };
+    String snapshot = index.database().jdbi().withHandle(h ->
+        h.createQuery("SELECT pg_current_snapshot()::text").mapTo(String.class).one());
+    String token = codec.encode(Cursor.Direction.NEXT, sortValue, "dir5/sub3/file-1000", first.scope(), snapshot);
+    String withToken = (query.isEmpty() ? "" : query + "&") + "cursor=" + token;
+    return listing.explain(ListingRequest.parse("big", QueryString.parse(withToken), codec));
+  }
+
+  @ParameterizedTest(name = "{0} cursor={1}")
+  @CsvSource(delimiter = '|', value = {
+      "|false", "|true", "sort_order=desc|true",
+      "sort_by=last_modified|true", "sort_by=last_modified&sort_order=desc|true",
+      "sort_by=size|true", "sort_by=size&sort_order=desc|true",
+      "prefix=dir5/|true", "prefix=dir5/&sort_order=desc|true",
+      "start_after=dir5/|false"})
+  void sortedPagesAreIndexRangeScansWithoutASort(String query, boolean cursor) {
+    String plan = plan(query == null ? "" : query, cursor);
+    assertThat(plan).as(plan).contains("Index").doesNotContain("Seq Scan").doesNotContainPattern("(?m)->\\s+Sort|^Sort");
+    assertThat(plan).as(plan).contains("Limit");
+  }
+
+  @ParameterizedTest(name = "{0} cursor={1}")
+  @CsvSource(delimiter = '|', value = {
+      "delimiter=/|false", "delimiter=/|true", "delimiter=/&prefix=dir5/|true",
+      "delimiter=/&sort_order=desc|true", "content_type=image/jpeg|true", "content_type=image/*|false",
+      "min_size=500&max_size=600|true", "modified_after=2025-01-02T00:00:00Z|true",
+      "sort_by=size&modified_before=2025-01-02T00:00:00Z|true"})
+  void filteredAndFolderPagesUseAnIndex(String query, boolean cursor) {
+    String plan = plan(query, cursor);
+    assertThat(plan).as(plan).contains("Index").doesNotContain("Seq Scan");
+  }
+}
