@@ -1,8 +1,11 @@
 package io.s3index.indexer.apply;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3index.shared.events.ObjectEvent;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,25 +14,34 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 
 /**
- * Applies batches of object events to the index, set-wise: the batch is first reduced to the
- * newest event per (bucket, key), then written with one multi-row upsert whose sequencer guard
- * keeps older events from overwriting newer state. Knows nothing of Kafka.
+ * Applies batches of object events to the index, set-wise: the batch is reduced to the newest
+ * event per (bucket, key), written with one multi-row upsert whose sequencer guard keeps older
+ * events from overwriting newer state, then permanent removals of single versions are applied
+ * (usually one more statement). Knows nothing of Kafka.
  *
  * <p>Idempotent: applying the same events again, in any order or grouping, leaves the same
  * index. Thread-safe. Database failures propagate as Jdbi exceptions; nothing is half-written
- * (one statement, one transaction).
+ * (one transaction).
  */
 public final class BatchWriter {
 
-  private static final String UPSERT =
-      ClasspathSqlLocator.removingComments().locate(BatchWriter.class, "upsert-objects");
-  private static final String PROGRESS =
-      ClasspathSqlLocator.removingComments().locate(BatchWriter.class, "record-progress");
+  private static final ClasspathSqlLocator SQL = ClasspathSqlLocator.removingComments();
+  private static final String UPSERT = SQL.locate(BatchWriter.class, "upsert-objects");
+  private static final String REMOVE_VERSIONS = SQL.locate(BatchWriter.class, "remove-versions");
+  private static final String PROGRESS = SQL.locate(BatchWriter.class, "record-progress");
 
   private final Jdbi jdbi;
+  private final boolean enrichment;
+  private final ObjectMapper mapper = new ObjectMapper();
+
+  /** @param enrichment whether creates that carry no content type or metadata are queued for HeadObject */
+  public BatchWriter(Jdbi jdbi, boolean enrichment) {
+    this.jdbi = jdbi;
+    this.enrichment = enrichment;
+  }
 
   public BatchWriter(Jdbi jdbi) {
-    this.jdbi = jdbi;
+    this(jdbi, false);
   }
 
   /** Writes the events in one transaction and says how many changed the index. */
@@ -45,13 +57,91 @@ public final class BatchWriter {
     if (events.isEmpty() && progress.isEmpty()) {
       return ApplyResult.EMPTY;
     }
+    List<ObjectEvent> regular = new ArrayList<>(events.size());
+    List<ObjectEvent> versionRemovals = new ArrayList<>();
+    for (ObjectEvent e : events) {
+      (e.kind() == ObjectEvent.Kind.VERSION_REMOVED ? versionRemovals : regular).add(e);
+    }
     return jdbi.inTransaction(handle -> {
-      int changed = events.isEmpty() ? 0 : upsert(handle, events);
+      List<AppliedCreate> toEnrich = new ArrayList<>();
+      int changed = 0;
+      if (!regular.isEmpty()) {
+        changed += upsert(handle, newestPerKey(regular), toEnrich);
+      }
+      for (List<ObjectEvent> round : rounds(versionRemovals)) {
+        changed += removeVersions(handle, round, toEnrich);
+      }
       if (!progress.isEmpty()) {
         recordProgress(handle, progress);
       }
-      return new ApplyResult(changed, events.size() - changed);
+      return new ApplyResult(changed, events.size() - changed, toEnrich);
     });
+  }
+
+  private int upsert(Handle handle, Collection<ObjectEvent> winners,
+      List<AppliedCreate> toEnrich) {
+    int n = winners.size();
+    List<String> buckets = new ArrayList<>(n);
+    List<String> keys = new ArrayList<>(n);
+    List<Long> sizes = new ArrayList<>(n);
+    List<String> etags = new ArrayList<>(n);
+    List<String> versionIds = new ArrayList<>(n);
+    List<String> sequencers = new ArrayList<>(n);
+    List<Boolean> deleted = new ArrayList<>(n);
+    List<String> eventTimes = new ArrayList<>(n);
+    List<String> contentTypes = new ArrayList<>(n);
+    List<String> metadata = new ArrayList<>(n);
+    List<Boolean> enrich = new ArrayList<>(n);
+    for (ObjectEvent e : winners) {
+      boolean created = e.kind() == ObjectEvent.Kind.CREATED;
+      buckets.add(e.bucket());
+      keys.add(e.key());
+      sizes.add(e.size());
+      etags.add(e.etag());
+      versionIds.add(e.versionId());
+      sequencers.add(e.sequencer());
+      deleted.add(!created);
+      eventTimes.add(e.eventTime().toString());
+      contentTypes.add(e.contentType());
+      metadata.add(json(e.metadata()));
+      enrich.add(enrichment && created && !e.isDescribed());
+    }
+    return collect(handle.createQuery(UPSERT)
+        .bindArray("buckets", String.class, buckets)
+        .bindArray("keys", String.class, keys)
+        .bindArray("sizes", Long.class, sizes)
+        .bindArray("etags", String.class, etags)
+        .bindArray("versionIds", String.class, versionIds)
+        .bindArray("sequencers", String.class, sequencers)
+        .bindArray("deleted", Boolean.class, deleted)
+        .bindArray("eventTimes", String.class, eventTimes)
+        .bindArray("contentTypes", String.class, contentTypes)
+        .bindArray("metadata", String.class, metadata)
+        .bindArray("enrich", Boolean.class, enrich), toEnrich);
+  }
+
+  private int removeVersions(Handle handle, List<ObjectEvent> round, List<AppliedCreate> toEnrich) {
+    return collect(handle.createQuery(REMOVE_VERSIONS)
+        .bindArray("buckets", String.class, round.stream().map(ObjectEvent::bucket).toList())
+        .bindArray("keys", String.class, round.stream().map(ObjectEvent::key).toList())
+        .bindArray("versionIds", String.class, round.stream().map(ObjectEvent::versionId).toList())
+        .bindArray("sequencers", String.class, round.stream().map(ObjectEvent::sequencer).toList())
+        .bindArray("eventTimes", String.class,
+            round.stream().map(e -> e.eventTime().toString()).toList()), toEnrich);
+  }
+
+  /** Counts the rows a RETURNING statement changed, keeping those that await enrichment. */
+  private static int collect(org.jdbi.v3.core.statement.Query query, List<AppliedCreate> toEnrich) {
+    int[] changed = {0};
+    query.map((rs, ctx) -> {
+      changed[0]++;
+      if (rs.getBoolean("enrich_pending")) {
+        toEnrich.add(new AppliedCreate(rs.getString("bucket"), rs.getString("key"),
+            rs.getString("sequencer"), rs.getString("version_id"), rs.getString("etag")));
+      }
+      return Boolean.TRUE;
+    }).forEach(ignored -> { });
+    return changed[0];
   }
 
   private static void recordProgress(Handle handle, List<PartitionProgress> progress) {
@@ -65,37 +155,15 @@ public final class BatchWriter {
         .execute();
   }
 
-  private static int upsert(Handle handle, List<ObjectEvent> events) {
-    Collection<ObjectEvent> winners = newestPerKey(events);
-    int n = winners.size();
-    List<String> buckets = new ArrayList<>(n);
-    List<String> keys = new ArrayList<>(n);
-    List<Long> sizes = new ArrayList<>(n);
-    List<String> etags = new ArrayList<>(n);
-    List<String> versionIds = new ArrayList<>(n);
-    List<String> sequencers = new ArrayList<>(n);
-    List<Boolean> deleted = new ArrayList<>(n);
-    List<String> eventTimes = new ArrayList<>(n);
-    for (ObjectEvent e : winners) {
-      buckets.add(e.bucket());
-      keys.add(e.key());
-      sizes.add(e.size());
-      etags.add(e.etag());
-      versionIds.add(e.versionId());
-      sequencers.add(e.sequencer());
-      deleted.add(e.kind() == ObjectEvent.Kind.REMOVED);
-      eventTimes.add(e.eventTime().toString());
+  private String json(Map<String, String> metadata) {
+    if (metadata == null) {
+      return null;
     }
-    return handle.createUpdate(UPSERT)
-        .bindArray("buckets", String.class, buckets)
-        .bindArray("keys", String.class, keys)
-        .bindArray("sizes", Long.class, sizes)
-        .bindArray("etags", String.class, etags)
-        .bindArray("versionIds", String.class, versionIds)
-        .bindArray("sequencers", String.class, sequencers)
-        .bindArray("deleted", Boolean.class, deleted)
-        .bindArray("eventTimes", String.class, eventTimes)
-        .execute();
+    try {
+      return mapper.writeValueAsString(metadata);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize metadata", e);
+    }
   }
 
   /** The newest event per (bucket, key), in first-seen order; ties keep the first. */
@@ -106,6 +174,28 @@ public final class BatchWriter {
           (held, incoming) -> incoming.isNewerThan(held) ? incoming : held);
     }
     return newest.values();
+  }
+
+  /**
+   * Version removals in rounds of at most one per key, oldest first, so that each is judged
+   * against the state the ones before it left.
+   */
+  static List<List<ObjectEvent>> rounds(List<ObjectEvent> removals) {
+    Map<BucketKey, List<ObjectEvent>> byKey = new LinkedHashMap<>();
+    for (ObjectEvent e : removals) {
+      byKey.computeIfAbsent(new BucketKey(e.bucket(), e.key()), k -> new ArrayList<>()).add(e);
+    }
+    List<List<ObjectEvent>> rounds = new ArrayList<>();
+    for (List<ObjectEvent> perKey : byKey.values()) {
+      perKey.sort(Comparator.comparing(ObjectEvent::sequencer));
+      for (int i = 0; i < perKey.size(); i++) {
+        if (rounds.size() <= i) {
+          rounds.add(new ArrayList<>());
+        }
+        rounds.get(i).add(perKey.get(i));
+      }
+    }
+    return rounds;
   }
 
   private record BucketKey(String bucket, String key) {}

@@ -138,4 +138,63 @@ class BatchWriterIT {
     assertThat(writer.apply(batch)).isEqualTo(new ApplyResult(20_000, 0));
     assertThat(live("large")).hasSize(20_000).containsEntry("k012345", 12_345L);
   }
+
+  private static ObjectEvent version(String bucket, String key, long sequence, String versionId, long size) {
+    return new ObjectEvent(bucket, key, ObjectEvent.Kind.CREATED, size, "etag" + sequence, versionId,
+        seq(sequence), Instant.ofEpochSecond(1_700_000_000L + sequence), "ObjectCreated:Put");
+  }
+
+  private static ObjectEvent versionRemoved(String bucket, String key, long sequence, String versionId) {
+    return new ObjectEvent(bucket, key, ObjectEvent.Kind.VERSION_REMOVED, 0, null, versionId,
+        seq(sequence), Instant.ofEpochSecond(1_700_000_000L + sequence), "ObjectRemoved:Delete");
+  }
+
+  @Test
+  void removingAnOlderVersionLeavesTheCurrentOneListed() {
+    writer.apply(List.of(version("versions", "k", 1, "v1", 10)));
+    writer.apply(List.of(version("versions", "k", 2, "v2", 20)));
+    assertThat(writer.apply(List.of(versionRemoved("versions", "k", 3, "v1")))).isEqualTo(new ApplyResult(0, 1));
+    assertThat(live("versions")).containsExactly(Map.entry("k", 20L));
+    String stored = database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT version_id FROM objects WHERE bucket = 'versions' AND key = 'k'").mapTo(String.class).one());
+    assertThat(stored).isEqualTo("v2");
+  }
+
+  @Test
+  void removingTheCurrentVersionHidesTheKey() {
+    writer.apply(List.of(version("versions-current", "k", 1, "v1", 10)));
+    assertThat(writer.apply(List.of(versionRemoved("versions-current", "k", 2, "v1"))).applied()).isEqualTo(1);
+    assertThat(live("versions-current")).isEmpty();
+  }
+
+  @Test
+  void versionRemovalsInTheSameBatchAsNewerCreatesAreJudgedAfterThem() {
+    // create v1, create v2, remove v1 -- all in one batch: v2 stays.
+    writer.apply(List.of(version("versions-batch", "k", 1, "v1", 10),
+        versionRemoved("versions-batch", "k", 3, "v1"), version("versions-batch", "k", 2, "v2", 20)));
+    assertThat(live("versions-batch")).containsExactly(Map.entry("k", 20L));
+    // Two removals of one key in one batch: the current version's removal applies.
+    writer.apply(List.of(version("versions-batch", "j", 1, "v1", 10), version("versions-batch", "j", 2, "v2", 20),
+        versionRemoved("versions-batch", "j", 4, "v1"), versionRemoved("versions-batch", "j", 3, "v2")));
+    assertThat(live("versions-batch")).doesNotContainKey("j");
+  }
+
+  @Test
+  void eventsThatDescribeTheObjectAreStoredAsIsAndOthersAwaitEnrichment() {
+    BatchWriter enriching = new BatchWriter(database.jdbi(), true);
+    ObjectEvent described = new ObjectEvent("described", "minio.pdf", ObjectEvent.Kind.CREATED, 5, "e",
+        null, seq(1), Instant.ofEpochSecond(1_700_000_000L), "s3:ObjectCreated:Put", "application/pdf",
+        Map.of("owner", "u42"));
+    ObjectEvent bare = created("described", "aws.jpg", 2, 7);
+    ApplyResult result = enriching.apply(List.of(described, bare));
+    assertThat(result.applied()).isEqualTo(2);
+    assertThat(result.toEnrich()).extracting(AppliedCreate::key).containsExactly("aws.jpg");
+    Map<String, Object> row = database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT content_type, metadata->>'owner' AS owner, enrich_pending FROM objects "
+            + "WHERE bucket = 'described' AND key = 'minio.pdf'").mapToMap().one());
+    assertThat(row).containsEntry("content_type", "application/pdf").containsEntry("owner", "u42")
+        .containsEntry("enrich_pending", false);
+    assertThat(new BatchWriter(database.jdbi(), false).apply(List.of(created("described", "plain", 3, 1)))
+        .toEnrich()).isEmpty();
+  }
 }

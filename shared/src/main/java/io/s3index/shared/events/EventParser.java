@@ -9,6 +9,9 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Turns one event message into {@link ObjectEvent}s. The format is detected per message:
@@ -26,11 +29,20 @@ import java.util.List;
  * ObjectRemoved:Delete}, {@code ObjectRemoved:DeleteMarkerCreated}, {@code
  * LifecycleExpiration:Delete} and {@code LifecycleExpiration:DeleteMarkerCreated} are removals;
  * every other type (restore, tagging, ACL, replication, transition, access events) is skipped and
- * counted, since it changes nothing the index holds.
+ * counted, since it changes nothing the index holds. A {@code Delete} that names a version
+ * ({@code versionId} other than empty or {@code "null"}) permanently removed that one version:
+ * it becomes {@link ObjectEvent.Kind#VERSION_REMOVED}.
+ *
+ * <p>Where the producer carries them, content type and user metadata are taken from the event:
+ * MinIO's {@code object.contentType} and {@code object.userMetadata} ({@code X-Amz-Meta-*}
+ * entries), Ceph's {@code object.metadata} ({@code x-amz-meta-*} key/val pairs). Metadata keys
+ * are stored lower-case without the prefix; content types lower-case.
  *
  * <p>Thread-safe and stateless.
  */
 public final class EventParser {
+
+  private static final String META_PREFIX = "x-amz-meta-";
 
   private final ObjectMapper mapper;
 
@@ -101,16 +113,21 @@ public final class EventParser {
       JsonNode object = s3.path("object");
       String key = ObjectKeys.decodeEventKey(text(object, "key", where + ".s3.object"));
       Instant eventTime = time(text(record, "eventTime", where), where + ".eventTime");
+      String versionId = version(optionalText(object, "versionId"));
+      boolean created = kind == ObjectEvent.Kind.CREATED;
+      Described described = created ? described(object) : Described.NONE;
       events.add(new ObjectEvent(
           bucket,
           key,
-          kind,
-          kind == ObjectEvent.Kind.CREATED ? size(object.path("size"), where) : 0,
+          versionRemoval(eventName, kind, versionId),
+          created ? size(object.path("size"), where) : 0,
           optionalText(object, "eTag"),
-          optionalText(object, "versionId"),
+          versionId,
           sequencer(optionalText(object, "sequencer"), eventTime, where),
           eventTime,
-          eventName));
+          eventName,
+          described.contentType(),
+          described.metadata()));
     }
     return new ParsedMessage(events, skipped);
   }
@@ -131,16 +148,76 @@ public final class EventParser {
     String key = ObjectKeys.decodeEventKey(text(object, "key", "detail.object"));
     Instant eventTime = time(text(root, "time", "EventBridge event"), "time");
     String reason = optionalText(detail, "reason");
+    String versionId = version(optionalText(object, "version-id"));
+    if (kind == ObjectEvent.Kind.REMOVED && versionId != null
+        && "Permanently Deleted".equals(optionalText(detail, "deletion-type"))) {
+      kind = ObjectEvent.Kind.VERSION_REMOVED;
+    }
     return new ParsedMessage(List.of(new ObjectEvent(
         bucket,
         key,
         kind,
         kind == ObjectEvent.Kind.CREATED ? size(object.path("size"), "detail.object") : 0,
         optionalText(object, "etag"),
-        optionalText(object, "version-id"),
+        versionId,
         sequencer(optionalText(object, "sequencer"), eventTime, "detail.object"),
         eventTime,
         reason == null ? detailType : detailType + ":" + reason)), 0);
+  }
+
+  private record Described(String contentType, Map<String, String> metadata) {
+    static final Described NONE = new Described(null, null);
+  }
+
+  /** Content type and user metadata, where MinIO or Ceph put them in the event. */
+  private static Described described(JsonNode object) {
+    String contentType = optionalText(object, "contentType");
+    Map<String, String> metadata = null;
+    JsonNode minio = object.get("userMetadata");
+    if (minio != null && minio.isObject()) {
+      metadata = new TreeMap<>();
+      for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) minio::fields) {
+        String name = e.getKey().toLowerCase(Locale.ROOT);
+        if (name.startsWith(META_PREFIX)) {
+          metadata.put(name.substring(META_PREFIX.length()), e.getValue().asText());
+        } else if (name.equals("content-type") && contentType == null) {
+          contentType = e.getValue().asText();
+        }
+      }
+    }
+    JsonNode ceph = object.get("metadata");
+    if (ceph != null && ceph.isArray()) {
+      metadata = metadata == null ? new TreeMap<>() : metadata;
+      for (JsonNode pair : ceph) {
+        String name = pair.path("key").asText("").toLowerCase(Locale.ROOT);
+        if (name.startsWith(META_PREFIX)) {
+          metadata.put(name.substring(META_PREFIX.length()), pair.path("val").asText(""));
+        } else if (name.equals("content-type") && contentType == null) {
+          contentType = pair.path("val").asText(null);
+        }
+      }
+    }
+    if (contentType != null) {
+      contentType = contentType.strip().toLowerCase(Locale.ROOT);
+      if (contentType.isEmpty()) {
+        contentType = null;
+      }
+    }
+    return new Described(contentType, metadata);
+  }
+
+  /** A version id, or null for none (absent, empty, or the literal "null" of unversioned writes). */
+  private static String version(String raw) {
+    return raw == null || raw.equals("null") ? null : raw;
+  }
+
+  /** A plain delete that names a version removed that version permanently. */
+  private static ObjectEvent.Kind versionRemoval(String eventName, ObjectEvent.Kind kind,
+      String versionId) {
+    String name = eventName.startsWith("s3:") ? eventName.substring(3) : eventName;
+    boolean permanent = name.equals("ObjectRemoved:Delete") || name.equals("LifecycleExpiration:Delete");
+    return kind == ObjectEvent.Kind.REMOVED && permanent && versionId != null
+        ? ObjectEvent.Kind.VERSION_REMOVED : kind;
   }
 
   /** The index's view of an S3 event name, or null when the event changes nothing it holds. */

@@ -1,6 +1,7 @@
 package io.s3index.shared.events;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -8,8 +9,9 @@ import java.util.Objects;
  *
  * <p>Immutable. {@code key} is already URL-decoded; {@code sequencer} is normalized by {@link
  * Sequencer#normalize(String)}, so two events for the same (bucket, key) compare with {@link
- * String#compareTo(String)}. {@code etag} and {@code versionId} may be null; {@code size} is 0
- * for removals.
+ * String#compareTo(String)}. {@code etag}, {@code versionId}, {@code contentType} and {@code
+ * metadata} may be null (null content type and metadata mean "not carried by the event", to be
+ * found by enrichment); {@code size} is 0 for removals.
  */
 public record ObjectEvent(
     String bucket,
@@ -20,14 +22,21 @@ public record ObjectEvent(
     String versionId,
     String sequencer,
     Instant eventTime,
-    String eventName) {
+    String eventName,
+    String contentType,
+    Map<String, String> metadata) {
 
   /** What the event does to the index row of its (bucket, key). */
   public enum Kind {
     /** The object now exists with the event's size and etag. */
     CREATED,
-    /** The current version is gone: a tombstone replaces the row. */
-    REMOVED
+    /** The current version is gone (deleted, or hidden by a delete marker): a tombstone replaces the row. */
+    REMOVED,
+    /**
+     * One version was permanently deleted ({@code versionId}). It changes the index only if that
+     * version is the indexed, current one; deleting an older version changes nothing listed.
+     */
+    VERSION_REMOVED
   }
 
   public ObjectEvent {
@@ -40,10 +49,25 @@ public record ObjectEvent(
     if (size < 0) {
       throw new IllegalArgumentException("size must not be negative: " + size);
     }
+    if (kind == Kind.VERSION_REMOVED && versionId == null) {
+      throw new IllegalArgumentException("a version removal needs a versionId");
+    }
+    metadata = metadata == null ? null : Map.copyOf(metadata);
+  }
+
+  /** An event without content type or metadata (the common S3 case). */
+  public ObjectEvent(String bucket, String key, Kind kind, long size, String etag,
+      String versionId, String sequencer, Instant eventTime, String eventName) {
+    this(bucket, key, kind, size, etag, versionId, sequencer, eventTime, eventName, null, null);
   }
 
   /** True if this event must win over {@code other} for the same (bucket, key). */
   public boolean isNewerThan(ObjectEvent other) {
     return sequencer.compareTo(other.sequencer) > 0;
+  }
+
+  /** True if the event already says what enrichment would ask S3 for. */
+  public boolean isDescribed() {
+    return contentType != null || metadata != null;
   }
 }

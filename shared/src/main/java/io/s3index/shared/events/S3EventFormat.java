@@ -42,6 +42,14 @@ public final class S3EventFormat {
       if (event.etag() != null) {
         object.put("eTag", event.etag());
       }
+      // MinIO's fields for what the event already knows of the object.
+      if (event.contentType() != null) {
+        object.put("contentType", event.contentType());
+      }
+      if (event.metadata() != null) {
+        ObjectNode user = object.putObject("userMetadata");
+        event.metadata().forEach((k, v) -> user.put("X-Amz-Meta-" + k, v));
+      }
     }
     if (event.versionId() != null) {
       object.put("versionId", event.versionId());

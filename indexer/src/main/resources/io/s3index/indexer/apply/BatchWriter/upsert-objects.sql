@@ -1,25 +1,32 @@
 -- Applies a batch of object events, at most one per (bucket, key), in one statement.
 -- A row changes only when the incoming sequencer is greater than the stored one (sequencers are
 -- normalized so that COLLATE "C" order is the AWS order); removals leave a tombstone holding the
--- delete's sequencer, so a late, older create cannot bring the object back.
+-- delete's sequencer, so a late, older create cannot bring the object back. Returns the rows it
+-- changed, and whether each still needs enrichment.
 INSERT INTO objects AS o (bucket, key, size, etag, content_type, last_modified, storage_class,
-                          version_id, sequencer, deleted, metadata, event_time, indexed_at)
-SELECT b.bucket, b.key, b.size, b.etag, NULL, b.event_time, NULL,
-       b.version_id, b.sequencer, b.deleted, NULL, b.event_time, now()
+                          version_id, sequencer, deleted, metadata, event_time, indexed_at,
+                          enrich_pending)
+SELECT b.bucket, b.key, b.size, b.etag, b.content_type, b.event_time, NULL,
+       b.version_id, b.sequencer, b.deleted, b.metadata::jsonb, b.event_time, now(),
+       b.enrich
 FROM unnest(:buckets::text[], :keys::text[], :sizes::bigint[], :etags::text[],
             :versionIds::text[], :sequencers::text[], :deleted::boolean[],
-            :eventTimes::timestamptz[])
-     AS b (bucket, key, size, etag, version_id, sequencer, deleted, event_time)
+            :eventTimes::timestamptz[], :contentTypes::text[], :metadata::text[],
+            :enrich::boolean[])
+     AS b (bucket, key, size, etag, version_id, sequencer, deleted, event_time, content_type,
+           metadata, enrich)
 ON CONFLICT (bucket, key) DO UPDATE
-SET size          = EXCLUDED.size,
-    etag          = EXCLUDED.etag,
-    content_type  = EXCLUDED.content_type,
-    last_modified = EXCLUDED.last_modified,
-    storage_class = EXCLUDED.storage_class,
-    version_id    = EXCLUDED.version_id,
-    sequencer     = EXCLUDED.sequencer,
-    deleted       = EXCLUDED.deleted,
-    metadata      = EXCLUDED.metadata,
-    event_time    = EXCLUDED.event_time,
-    indexed_at    = EXCLUDED.indexed_at
+SET size           = EXCLUDED.size,
+    etag           = EXCLUDED.etag,
+    content_type   = EXCLUDED.content_type,
+    last_modified  = EXCLUDED.last_modified,
+    storage_class  = EXCLUDED.storage_class,
+    version_id     = EXCLUDED.version_id,
+    sequencer      = EXCLUDED.sequencer,
+    deleted        = EXCLUDED.deleted,
+    metadata       = EXCLUDED.metadata,
+    event_time     = EXCLUDED.event_time,
+    indexed_at     = EXCLUDED.indexed_at,
+    enrich_pending = EXCLUDED.enrich_pending
 WHERE o.sequencer < EXCLUDED.sequencer
+RETURNING o.bucket, o.key, o.sequencer, o.version_id, o.etag, o.enrich_pending
