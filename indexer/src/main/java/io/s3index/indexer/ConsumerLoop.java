@@ -3,6 +3,7 @@ package io.s3index.indexer;
 import io.s3index.indexer.apply.ApplyResult;
 import io.s3index.indexer.apply.BatchWriter;
 import io.s3index.indexer.apply.PartitionProgress;
+import io.s3index.indexer.enrich.Enricher;
 import io.s3index.shared.events.EventParser;
 import io.s3index.shared.events.InvalidEventException;
 import io.s3index.shared.events.ObjectEvent;
@@ -11,9 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.OptionalLong;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -21,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -57,27 +63,73 @@ final class ConsumerLoop implements Runnable {
   private final EventParser parser;
   private final BatchWriter writer;
   private final IndexerStats stats;
+  private final IndexerMetrics metrics;
+  private final Enricher enricher;
   private final CountDownLatch stopping = new CountDownLatch(1);
+  private final Set<Integer> assigned = ConcurrentHashMap.newKeySet();
   private volatile boolean running = true;
 
+  /** @param enricher where applied creates go for HeadObject, or null without enrichment */
   ConsumerLoop(Consumer<String, byte[]> consumer, Producer<String, byte[]> deadLetters,
-      IndexerConfig config, EventParser parser, BatchWriter writer, IndexerStats stats) {
+      IndexerConfig config, EventParser parser, BatchWriter writer, IndexerStats stats,
+      IndexerMetrics metrics, Enricher enricher) {
     this.consumer = consumer;
     this.deadLetters = deadLetters;
     this.config = config;
     this.parser = parser;
     this.writer = writer;
     this.stats = stats;
+    this.metrics = metrics;
+    this.enricher = enricher;
   }
+
+  /**
+   * On assignment, resume each partition from the offset stored with the data when it is ahead
+   * of Kafka's committed one (the process stopped between the database commit and the offset
+   * commit): the index is the source of truth, so a restart re-applies nothing.
+   */
+  private final ConsumerRebalanceListener resumeFromIndex = new ConsumerRebalanceListener() {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      // Nothing to flush: every batch is committed before the next poll.
+      partitions.forEach(p -> assigned.remove(p.partition()));
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      partitions.forEach(p -> assigned.remove(p.partition()));
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      Map<Integer, Long> stored;
+      try {
+        stored = writer.storedOffsets(config.groupId(), config.topic());
+      } catch (RuntimeException e) {
+        log.warn("cannot read stored offsets ({}); resuming from Kafka's committed offsets", e.toString());
+        return;
+      }
+      partitions.forEach(p -> assigned.add(p.partition()));
+      for (TopicPartition partition : partitions) {
+        Long next = stored.get(partition.partition());
+        if (next != null) {
+          consumer.seek(partition, next);
+        }
+      }
+      log.info("assigned {} partition(s) of {}: {}", partitions.size(), config.topic(),
+          partitions.stream().map(TopicPartition::partition).sorted().toList());
+    }
+  };
 
   @Override
   public void run() {
     Duration backoff = FIRST_BACKOFF;
     try {
-      consumer.subscribe(List.of(config.topic()));
+      consumer.subscribe(List.of(config.topic()), resumeFromIndex);
       log.info("consuming topic {} as group {}", config.topic(), config.groupId());
       while (running) {
         ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+        recordLag();
         if (records.isEmpty()) {
           continue;
         }
@@ -137,7 +189,12 @@ final class ConsumerLoop implements Runnable {
     ApplyResult result = writer.apply(events, progress);
     awaitDeadLetters(dead);
     commit(records);
-    stats.batchApplied(records.count(), result, skipped, dead.size(), System.nanoTime() - started);
+    if (enricher != null && !result.toEnrich().isEmpty()) {
+      enricher.submit(result.toEnrich());
+    }
+    long nanos = System.nanoTime() - started;
+    stats.batchApplied(records.count(), result, skipped, dead.size(), nanos);
+    metrics.recordBatch(nanos);
     log.debug("batch: {} records, {} events, {} applied, {} stale, {} skipped, {} dead-lettered",
         records.count(), events.size(), result.applied(), result.stale(), skipped, dead.size());
   }
@@ -184,6 +241,15 @@ final class ConsumerLoop implements Runnable {
     }
   }
 
+  private void recordLag() {
+    for (TopicPartition partition : consumer.assignment()) {
+      OptionalLong lag = consumer.currentLag(partition);
+      if (lag.isPresent()) {
+        metrics.lag(partition, lag.getAsLong());
+      }
+    }
+  }
+
   private void rewind(ConsumerRecords<String, byte[]> records) {
     for (TopicPartition partition : records.partitions()) {
       if (consumer.assignment().contains(partition)) {
@@ -203,6 +269,11 @@ final class ConsumerLoop implements Runnable {
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** The partitions of the topic this loop holds now. */
+  Set<Integer> assignment() {
+    return Set.copyOf(assigned);
   }
 
   /** Asks the loop to stop after the batch in hand; safe from any thread. */

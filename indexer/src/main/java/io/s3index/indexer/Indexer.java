@@ -1,6 +1,7 @@
 package io.s3index.indexer;
 
 import io.s3index.indexer.apply.BatchWriter;
+import io.s3index.indexer.enrich.Enricher;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.events.EventParser;
 import java.time.Duration;
@@ -31,6 +32,8 @@ public final class Indexer implements AutoCloseable {
   private final ConsumerLoop loop;
   private final Thread thread;
   private final IndexerStats stats = new IndexerStats();
+  private final IndexerMetrics metrics;
+  private final Enricher enricher;
 
   private Indexer(IndexerConfig config, Database database, boolean ownsDatabase) {
     this.database = database;
@@ -45,8 +48,13 @@ public final class Indexer implements AutoCloseable {
         new ByteArraySerializer());
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(config),
         new StringDeserializer(), new ByteArrayDeserializer());
+    this.metrics = new IndexerMetrics(stats, config.metricsPort());
+    this.enricher = config.enrich()
+        ? new Enricher(config.s3().client(config.enrichConcurrency() * 2), database.jdbi(),
+            config.enrichConcurrency(), Duration.ofSeconds(30), stats)
+        : null;
     this.loop = new ConsumerLoop(consumer, deadLetters, config, new EventParser(),
-        new BatchWriter(database.jdbi()), stats);
+        new BatchWriter(database.jdbi(), config.enrich()), stats, metrics, enricher);
     this.thread = new Thread(loop, "indexer-" + config.topic());
     this.thread.setUncaughtExceptionHandler(
         (t, e) -> log.error("indexer loop died; restart the indexer", e));
@@ -78,6 +86,16 @@ public final class Indexer implements AutoCloseable {
     return stats;
   }
 
+  /** The port of the metrics endpoint, or -1 when it is off. */
+  public int metricsPort() {
+    return metrics.port();
+  }
+
+  /** The partitions of the events topic this instance holds now. */
+  public java.util.Set<Integer> assignment() {
+    return loop.assignment();
+  }
+
   /** True while the consumer loop runs. */
   public boolean isRunning() {
     return thread.isAlive();
@@ -91,6 +109,7 @@ public final class Indexer implements AutoCloseable {
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, "s3index-indexer");
+    c.putAll(config.consumerOverrides());
     return c;
   }
 
@@ -113,6 +132,10 @@ public final class Indexer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     deadLetters.close(Duration.ofSeconds(5));
+    if (enricher != null) {
+      enricher.close();
+    }
+    metrics.close();
     if (ownsDatabase) {
       database.close();
     }

@@ -1,8 +1,12 @@
 package io.s3index.indexer;
 
+import io.s3index.indexer.enrich.S3Settings;
+import io.s3index.shared.config.ConfigException;
 import io.s3index.shared.config.Settings;
 import io.s3index.shared.db.DatabaseConfig;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,6 +20,17 @@ import java.util.Objects;
  * @param maxBackoff longest pause between retries of a failed batch ({@code
  *     S3INDEX_MAX_BACKOFF}, default 10s)
  * @param migrate apply schema migrations at start ({@code S3INDEX_DB_MIGRATE}, default true)
+ * @param s3 the object store for enrichment ({@code S3INDEX_S3_ENDPOINT}, {@code
+ *     S3INDEX_S3_REGION}, {@code S3INDEX_S3_ACCESS_KEY}, {@code S3INDEX_S3_SECRET_KEY}, {@code
+ *     S3INDEX_S3_PATH_STYLE}), or null when none is configured
+ * @param enrich HeadObject each applied create ({@code S3INDEX_ENRICH}; default: on when an S3
+ *     endpoint is configured)
+ * @param enrichConcurrency parallel HeadObject calls ({@code S3INDEX_ENRICH_CONCURRENCY}, default 16)
+ * @param metricsPort Prometheus metrics port ({@code S3INDEX_INDEXER_METRICS_PORT}, default
+ *     9400; 0 = any free port, -1 = off)
+ * @param consumerOverrides extra Kafka consumer properties, from {@code S3INDEX_KAFKA_CONSUMER_*}
+ *     ({@code S3INDEX_KAFKA_CONSUMER_SESSION_TIMEOUT_MS=10000} is {@code session.timeout.ms});
+ *     the ones the indexer's correctness depends on cannot be overridden
  */
 public record IndexerConfig(
     String bootstrapServers,
@@ -24,7 +39,16 @@ public record IndexerConfig(
     int maxPollRecords,
     Duration maxBackoff,
     boolean migrate,
-    DatabaseConfig database) {
+    DatabaseConfig database,
+    S3Settings s3,
+    boolean enrich,
+    int enrichConcurrency,
+    int metricsPort,
+    Map<String, String> consumerOverrides) {
+
+  /** Consumer properties the indexer's delivery guarantees rest on. */
+  static final java.util.Set<String> FIXED = java.util.Set.of("enable.auto.commit", "group.id",
+      "key.deserializer", "value.deserializer", "bootstrap.servers", "max.poll.records");
 
   public static final String DEFAULT_TOPIC = "s3-events";
   public static final String DEFAULT_GROUP = "s3index-indexer";
@@ -35,12 +59,45 @@ public record IndexerConfig(
     Objects.requireNonNull(groupId, "groupId");
     Objects.requireNonNull(database, "database");
     if (topic.endsWith(".dlq")) {
-      throw new io.s3index.shared.config.ConfigException(
+      throw new ConfigException(
           "S3INDEX_TOPIC must be the events topic, not a dead-letter topic: " + topic);
+    }
+    consumerOverrides = Map.copyOf(consumerOverrides);
+    for (String fixed : FIXED) {
+      if (consumerOverrides.containsKey(fixed)) {
+        throw new ConfigException("S3INDEX_KAFKA_CONSUMER_* cannot set " + fixed
+            + "; use the indexer's own setting for it");
+      }
+    }
+    if (enrich && s3 == null) {
+      throw new ConfigException("S3INDEX_ENRICH=true needs S3INDEX_S3_ENDPOINT (or S3INDEX_S3_REGION for AWS)");
     }
   }
 
   public static IndexerConfig from(Settings settings) {
+    String endpoint = settings.string("S3INDEX_S3_ENDPOINT", null);
+    String region = settings.string("S3INDEX_S3_REGION", null);
+    String accessKey = settings.string("S3INDEX_S3_ACCESS_KEY", null);
+    String secretKey = settings.string("S3INDEX_S3_SECRET_KEY", null);
+    if ((accessKey == null) != (secretKey == null)) {
+      throw new ConfigException("set both S3INDEX_S3_ACCESS_KEY and S3INDEX_S3_SECRET_KEY, or neither");
+    }
+    S3Settings s3 = null;
+    if (endpoint != null || region != null) {
+      URI uri = null;
+      if (endpoint != null) {
+        try {
+          uri = URI.create(endpoint);
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("S3INDEX_S3_ENDPOINT is not a URL: " + endpoint);
+        }
+        if (uri.getScheme() == null || uri.getHost() == null) {
+          throw new ConfigException("S3INDEX_S3_ENDPOINT must look like http://host:port, not " + endpoint);
+        }
+      }
+      s3 = new S3Settings(uri, region == null ? "us-east-1" : region, accessKey, secretKey,
+          settings.bool("S3INDEX_S3_PATH_STYLE", endpoint != null));
+    }
     return new IndexerConfig(
         settings.string("S3INDEX_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
         settings.string("S3INDEX_TOPIC", DEFAULT_TOPIC),
@@ -48,19 +105,42 @@ public record IndexerConfig(
         settings.integer("S3INDEX_MAX_POLL_RECORDS", 5000, 1, 100_000),
         settings.duration("S3INDEX_MAX_BACKOFF", Duration.ofSeconds(10)),
         settings.bool("S3INDEX_DB_MIGRATE", true),
-        DatabaseConfig.from(settings, 2));
+        DatabaseConfig.from(settings, 2),
+        s3,
+        settings.bool("S3INDEX_ENRICH", s3 != null),
+        settings.integer("S3INDEX_ENRICH_CONCURRENCY", 16, 1, 256),
+        settings.integer("S3INDEX_INDEXER_METRICS_PORT", 9400, -1, 65535),
+        settings.properties("S3INDEX_KAFKA_CONSUMER_"));
   }
 
-  /** The same settings against another broker, topic and database (for tests and ops dev). */
+  /** Defaults against another broker, topic and database, without enrichment or metrics port. */
   public static IndexerConfig of(String bootstrapServers, String topic, DatabaseConfig database) {
     return new IndexerConfig(bootstrapServers, topic, DEFAULT_GROUP, 5000,
-        Duration.ofSeconds(10), true, database);
+        Duration.ofSeconds(10), true, database, null, false, 16, -1, Map.of());
   }
 
   /** The same settings with another consumer group. */
   public IndexerConfig withGroupId(String otherGroupId) {
     return new IndexerConfig(bootstrapServers, topic, otherGroupId, maxPollRecords, maxBackoff,
-        migrate, database);
+        migrate, database, s3, enrich, enrichConcurrency, metricsPort, consumerOverrides);
+  }
+
+  /** The same settings, enriching from {@code store}. */
+  public IndexerConfig withEnrichment(S3Settings store) {
+    return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
+        migrate, database, store, true, enrichConcurrency, metricsPort, consumerOverrides);
+  }
+
+  /** The same settings with metrics on {@code port} (0 = any free port, -1 = off). */
+  public IndexerConfig withMetricsPort(int port) {
+    return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
+        migrate, database, s3, enrich, enrichConcurrency, port, consumerOverrides);
+  }
+
+  /** The same settings with another batch size. */
+  public IndexerConfig withMaxPollRecords(int records) {
+    return new IndexerConfig(bootstrapServers, topic, groupId, records, maxBackoff,
+        migrate, database, s3, enrich, enrichConcurrency, metricsPort, consumerOverrides);
   }
 
   /** Dead letters go to {@code <topic>.dlq}. */

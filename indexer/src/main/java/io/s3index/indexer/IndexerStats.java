@@ -14,6 +14,8 @@ public final class IndexerStats {
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong failedBatches = new AtomicLong();
   private final AtomicLong batchNanos = new AtomicLong();
+  private final AtomicLong enriched = new AtomicLong();
+  private final AtomicLong enrichmentFailures = new AtomicLong();
 
   void batchApplied(int recordCount, ApplyResult result, int skippedCount, int deadCount,
       long nanos) {
@@ -28,6 +30,26 @@ public final class IndexerStats {
 
   void batchFailed() {
     failedBatches.incrementAndGet();
+  }
+
+  /** Counts objects enrichment finished with (stored, or found gone). */
+  public void enriched(int count) {
+    enriched.addAndGet(count);
+  }
+
+  /** Counts HeadObject calls that failed after their retries. */
+  public void enrichmentFailed() {
+    enrichmentFailures.incrementAndGet();
+  }
+
+  /** Objects whose enrichment is done. */
+  public long enriched() {
+    return enriched.get();
+  }
+
+  /** HeadObject calls that failed after retries (left for the next sweep). */
+  public long enrichmentFailures() {
+    return enrichmentFailures.get();
   }
 
   /** Messages consumed and committed. */

@@ -29,6 +29,7 @@ public final class BatchWriter {
   private static final String UPSERT = SQL.locate(BatchWriter.class, "upsert-objects");
   private static final String REMOVE_VERSIONS = SQL.locate(BatchWriter.class, "remove-versions");
   private static final String PROGRESS = SQL.locate(BatchWriter.class, "record-progress");
+  private static final String LOAD_PROGRESS = SQL.locate(BatchWriter.class, "load-progress");
 
   private final Jdbi jdbi;
   private final boolean enrichment;
@@ -153,6 +154,20 @@ public final class BatchWriter {
         .bindArray("eventTimes", String.class, progress.stream()
             .map(p -> p.lastEventTime() == null ? null : p.lastEventTime().toString()).toList())
         .execute();
+  }
+
+  /**
+   * The next offset per partition of {@code topic} that this group has durably applied: the
+   * offsets written with the data, which are never behind the ones committed to Kafka.
+   */
+  public Map<Integer, Long> storedOffsets(String consumerGroup, String topic) {
+    return jdbi.withHandle(h -> h.createQuery(LOAD_PROGRESS)
+        .bind("group", consumerGroup)
+        .bind("topic", topic)
+        .reduceRows(new java.util.HashMap<Integer, Long>(), (map, row) -> {
+          map.put(row.getColumn("partition", Integer.class), row.getColumn("next_offset", Long.class));
+          return map;
+        }));
   }
 
   private String json(Map<String, String> metadata) {

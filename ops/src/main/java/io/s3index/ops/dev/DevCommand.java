@@ -42,6 +42,9 @@ public final class DevCommand implements Callable<Integer> {
   @Option(names = "--db-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE})")
   int dbPort;
 
+  @Option(names = "--metrics-port", defaultValue = "9400", description = "indexer metrics port (default: ${DEFAULT-VALUE})")
+  int metricsPort;
+
   @Option(names = "--topic", defaultValue = IndexerConfig.DEFAULT_TOPIC, description = "events topic (default: ${DEFAULT-VALUE})")
   String topic;
 
@@ -58,11 +61,12 @@ public final class DevCommand implements Callable<Integer> {
     requireFree("query API", "--api-port", apiPort);
     requireFree("S3", "--s3-port", s3Port);
     requireFree("PostgreSQL", "--db-port", dbPort);
+    requireFree("indexer metrics", "--metrics-port", metricsPort);
 
     out.println("Starting PostgreSQL, Kafka and S3 ...");
     out.flush();
     DevStack stack = DevStack.start(
-        new DevStack.Options(kafkaPort, apiPort, s3Port, dbPort, topic, dataDir));
+        new DevStack.Options(kafkaPort, apiPort, s3Port, dbPort, metricsPort, topic, dataDir));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       out.println("Stopping ...");
@@ -83,6 +87,8 @@ public final class DevCommand implements Callable<Integer> {
         + ", secret key " + EmbeddedS3.SECRET_KEY);
     out.println("  PostgreSQL  " + database.jdbcUrl() + "   user " + database.user()
         + ", password " + database.password());
+    out.println("  metrics     " + stack.apiUrl() + "/metrics (API), http://localhost:" + metricsPort
+        + "/metrics (indexer)");
     out.flush();
     if (demo) {
       stack.loadDemo("demo", 300, out);

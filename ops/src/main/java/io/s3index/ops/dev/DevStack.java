@@ -5,6 +5,7 @@ import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.embedded.EmbeddedS3;
 import io.s3index.indexer.Indexer;
 import io.s3index.indexer.IndexerConfig;
+import io.s3index.indexer.enrich.S3Settings;
 import io.s3index.queryapi.ApiConfig;
 import io.s3index.queryapi.QueryApi;
 import io.s3index.shared.db.DatabaseConfig;
@@ -20,8 +21,8 @@ import java.util.Deque;
 public final class DevStack implements AutoCloseable {
 
   /** Ports (0 = any free one), topic and optional data folder. */
-  public record Options(int kafkaPort, int apiPort, int s3Port, int dbPort, String topic,
-      Path dataDir) {}
+  public record Options(int kafkaPort, int apiPort, int s3Port, int dbPort,
+      int indexerMetricsPort, String topic, Path dataDir) {}
 
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
   private String bootstrapServers;
@@ -58,7 +59,11 @@ public final class DevStack implements AutoCloseable {
     EmbeddedS3 s3 = EmbeddedS3.start("localhost", o.s3Port());
     running.push(s3);
     s3Endpoint = s3.endpoint();
-    running.push(Indexer.start(IndexerConfig.of(bootstrapServers, topic, database)));
+    // Enrichment against the embedded S3, as production would against its store.
+    running.push(Indexer.start(IndexerConfig.of(bootstrapServers, topic, database)
+        .withEnrichment(new S3Settings(s3Endpoint, "us-east-1", EmbeddedS3.ACCESS_KEY,
+            EmbeddedS3.SECRET_KEY, true))
+        .withMetricsPort(o.indexerMetricsPort())));
     QueryApi api = QueryApi.start(ApiConfig.of("localhost", o.apiPort(), database));
     running.push(api);
     apiUrl = "http://localhost:" + api.port();

@@ -22,6 +22,22 @@ public final class Settings {
     return new Settings(System.getenv());
   }
 
+  /**
+   * Settings whose names start with {@code prefix}, as client properties: the rest of the name
+   * lower-cased with {@code _} as {@code .} ({@code S3INDEX_KAFKA_CONSUMER_SESSION_TIMEOUT_MS}
+   * with prefix {@code S3INDEX_KAFKA_CONSUMER_} is {@code session.timeout.ms}).
+   */
+  public Map<String, String> properties(String prefix) {
+    Map<String, String> properties = new java.util.TreeMap<>();
+    values.forEach((name, value) -> {
+      if (name.startsWith(prefix) && name.length() > prefix.length() && !value.isBlank()) {
+        properties.put(name.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT)
+            .replace('_', '.'), value.trim());
+      }
+    });
+    return properties;
+  }
+
   public String string(String name, String defaultValue) {
     String value = values.get(name);
     return value == null || value.isBlank() ? defaultValue : value.trim();

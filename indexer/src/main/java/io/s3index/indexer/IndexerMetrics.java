@@ -1,0 +1,110 @@
+package io.s3index.indexer;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The indexer's Prometheus metrics, served on its own port at {@code /metrics} (and {@code
+ * /healthz}): events consumed, applied, stale, skipped, dead-lettered, enriched; batch latency;
+ * consumer lag per partition.
+ */
+final class IndexerMetrics implements AutoCloseable {
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Timer batchLatency;
+  private final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
+  private final HttpServer server;
+
+  IndexerMetrics(IndexerStats stats, int port) {
+    counter("s3index_indexer_records_consumed", "Messages consumed and committed", stats, IndexerStats::records);
+    counter("s3index_indexer_events_applied", "Events that changed the index", stats, IndexerStats::applied);
+    counter("s3index_indexer_events_stale", "Events that lost to newer state (duplicates, late arrivals)", stats, IndexerStats::stale);
+    counter("s3index_indexer_records_skipped", "Records that change nothing (test events, untracked types)", stats, IndexerStats::skipped);
+    counter("s3index_indexer_records_dead_lettered", "Messages sent to the dead-letter topic", stats, IndexerStats::deadLettered);
+    counter("s3index_indexer_batches_failed", "Batch attempts that failed and were retried", stats, IndexerStats::failedBatches);
+    counter("s3index_indexer_objects_enriched", "Objects whose metadata HeadObject filled in", stats, IndexerStats::enriched);
+    counter("s3index_indexer_enrichment_failures", "HeadObject calls that failed after retries", stats, IndexerStats::enrichmentFailures);
+    batchLatency = Timer.builder("s3index_indexer_batch_duration")
+        .description("Time to parse, write and commit one batch")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    server = port < 0 ? null : start(port);
+  }
+
+  private void counter(String name, String help, IndexerStats stats, ToDoubleFunction<IndexerStats> f) {
+    FunctionCounter.builder(name, stats, f).description(help).register(registry);
+  }
+
+  private HttpServer start(int port) {
+    try {
+      HttpServer http = HttpServer.create(new InetSocketAddress(port), 16);
+      http.createContext("/metrics", exchange -> respond(exchange, 200,
+          "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+      http.createContext("/healthz", exchange -> respond(exchange, 200, "application/json", "{\"status\":\"ok\"}"));
+      http.start();
+      return http;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve indexer metrics on port " + port, e);
+    }
+  }
+
+  private static void respond(com.sun.net.httpserver.HttpExchange exchange, int status, String type,
+      String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** The port metrics are served on, or -1 when disabled. */
+  int port() {
+    return server == null ? -1 : server.getAddress().getPort();
+  }
+
+  void recordBatch(long nanos) {
+    batchLatency.record(Duration.ofNanos(nanos));
+  }
+
+  /** Records a partition's lag, registering its gauge the first time. */
+  void lag(TopicPartition partition, long records) {
+    if (lag.put(partition, records) == null) {
+      Gauge.builder("s3index_indexer_consumer_lag", lag, m -> m.getOrDefault(partition, 0L))
+          .description("Records behind the end of the partition")
+          .tag("topic", partition.topic())
+          .tag("partition", Integer.toString(partition.partition()))
+          .register(registry);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.stop(0);
+    }
+    registry.close();
+  }
+}

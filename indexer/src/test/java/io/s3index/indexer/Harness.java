@@ -1,0 +1,112 @@
+package io.s3index.indexer;
+
+import io.s3index.embedded.Await;
+import io.s3index.embedded.EmbeddedKafka;
+import io.s3index.embedded.SharedServers;
+import io.s3index.shared.db.Database;
+import io.s3index.shared.db.DatabaseConfig;
+import io.s3index.shared.events.ObjectEvent;
+import io.s3index.shared.events.S3EventFormat;
+import io.s3index.shared.events.Sequencer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** A topic and a database of one test class's own, on the shared embedded servers. */
+final class Harness implements AutoCloseable {
+
+  final EmbeddedKafka kafka = SharedServers.kafka();
+  final String topic;
+  final DatabaseConfig db;
+  final Database database;
+  private final KafkaProducer<String, byte[]> producer;
+  private final S3EventFormat format = new S3EventFormat();
+
+  Harness(String name, int partitions) {
+    this.topic = name + "-events";
+    kafka.createTopic(topic, partitions);
+    kafka.createTopic(topic + ".dlq", 1);
+    this.db = SharedServers.postgres().createDatabase(name.replace('-', '_'));
+    this.database = new Database(db, name);
+    database.migrate();
+    this.producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.LINGER_MS_CONFIG, 5),
+        new StringSerializer(), new ByteArraySerializer());
+  }
+
+  IndexerConfig config(String group) {
+    return IndexerConfig.of(kafka.bootstrapServers(), topic, db).withGroupId(group);
+  }
+
+  static String seq(long n) {
+    return Sequencer.normalize(String.format(Locale.ROOT, "%016X", n));
+  }
+
+  static ObjectEvent created(String bucket, String key, long sequence, long size) {
+    return new ObjectEvent(bucket, key, ObjectEvent.Kind.CREATED, size, "etag-" + sequence, null,
+        seq(sequence), Instant.ofEpochSecond(1_700_000_000L).plusMillis(sequence), "ObjectCreated:Put");
+  }
+
+  static ObjectEvent removed(String bucket, String key, long sequence, boolean marker) {
+    return new ObjectEvent(bucket, key, ObjectEvent.Kind.REMOVED, 0, null, marker ? "m" + sequence : null,
+        seq(sequence), Instant.ofEpochSecond(1_700_000_000L).plusMillis(sequence),
+        marker ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete");
+  }
+
+  /** Sends to a partition of the caller's choosing (null: by key, as S3 stores do). */
+  Future<RecordMetadata> send(ObjectEvent event, Integer partition) {
+    return producer.send(new ProducerRecord<>(topic, partition, S3EventFormat.messageKey(event),
+        format.toJson(event)));
+  }
+
+  Future<RecordMetadata> sendRaw(String key, byte[] payload, Integer partition) {
+    return producer.send(new ProducerRecord<>(topic, partition, key, payload));
+  }
+
+  void sendAll(List<ObjectEvent> events, java.util.function.Function<ObjectEvent, Integer> partition) {
+    List<Future<RecordMetadata>> sent = events.stream().map(e -> send(e, partition.apply(e))).toList();
+    for (Future<RecordMetadata> f : sent) {
+      try {
+        f.get();
+      } catch (InterruptedException | ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** Live objects of a bucket: key to size. */
+  Map<String, Long> live(String bucket) {
+    return database.jdbi().withHandle(h -> h.createQuery(
+            "SELECT key, size FROM objects WHERE bucket = :b AND NOT deleted")
+        .bind("b", bucket)
+        .reduceRows(new HashMap<String, Long>(), (map, row) -> {
+          map.put(row.getColumn("key", String.class), row.getColumn("size", Long.class));
+          return map;
+        }));
+  }
+
+  /** Waits until the bucket's live objects equal the expected ones. */
+  void awaitLive(String bucket, Map<String, Long> expected, Duration timeout) {
+    Await.until("bucket " + bucket + " holds the expected " + expected.size() + " objects", timeout,
+        () -> live(bucket).equals(expected));
+  }
+
+  @Override
+  public void close() {
+    producer.close();
+    database.close();
+  }
+}
