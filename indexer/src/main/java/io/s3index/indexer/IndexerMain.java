@@ -26,7 +26,13 @@ public final class IndexerMain {
             S3INDEX_MAX_BACKOFF [10s]
             S3INDEX_DB_URL [jdbc:postgresql://localhost:5432/s3index]
             S3INDEX_DB_USER [s3index]  S3INDEX_DB_PASSWORD [s3index]  S3INDEX_DB_POOL_SIZE [2]
-            S3INDEX_DB_MIGRATE [true]""");
+            S3INDEX_DB_MIGRATE [true]
+            S3INDEX_S3_ENDPOINT, S3INDEX_S3_REGION [us-east-1], S3INDEX_S3_ACCESS_KEY,
+            S3INDEX_S3_SECRET_KEY, S3INDEX_S3_PATH_STYLE   (the store HeadObject enrichment reads)
+            S3INDEX_ENRICH [true when an S3 endpoint or region is set]
+            S3INDEX_ENRICH_CONCURRENCY [16]
+            S3INDEX_INDEXER_METRICS_PORT [9400]  (-1 = off)
+            S3INDEX_KAFKA_CONSUMER_<PROPERTY> extra Kafka consumer properties""");
       return;
     }
     IndexerConfig config;
