@@ -180,6 +180,7 @@ final class ConsumerLoop implements Runnable {
         dead.add(deadLetters.send(deadLetter(record, e.getMessage())));
       }
     }
+    long parsed = System.nanoTime();
     List<PartitionProgress> progress = new ArrayList<>();
     for (TopicPartition partition : records.partitions()) {
       List<ConsumerRecord<String, byte[]>> batch = records.records(partition);
@@ -187,8 +188,10 @@ final class ConsumerLoop implements Runnable {
           batch.get(batch.size() - 1).offset() + 1, newest.get(partition)));
     }
     ApplyResult result = writer.apply(events, progress);
+    long written = System.nanoTime();
     awaitDeadLetters(dead);
     commit(records);
+    stats.stages(parsed - started, written - parsed, System.nanoTime() - written);
     if (enricher != null && !result.toEnrich().isEmpty()) {
       enricher.submit(result.toEnrich());
     }

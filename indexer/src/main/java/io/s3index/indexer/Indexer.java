@@ -109,6 +109,9 @@ public final class Indexer implements AutoCloseable {
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, "s3index-indexer");
+    // Let one poll fill a whole batch: notifications are ~1 KB, so 1 MB per partition (the
+    // default) would cap batches well below max.poll.records.
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
     c.putAll(config.consumerOverrides());
     return c;
   }

@@ -14,6 +14,9 @@ public final class IndexerStats {
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong failedBatches = new AtomicLong();
   private final AtomicLong batchNanos = new AtomicLong();
+  private final AtomicLong parseNanos = new AtomicLong();
+  private final AtomicLong writeNanos = new AtomicLong();
+  private final AtomicLong commitNanos = new AtomicLong();
   private final AtomicLong enriched = new AtomicLong();
   private final AtomicLong enrichmentFailures = new AtomicLong();
 
@@ -26,6 +29,33 @@ public final class IndexerStats {
     deadLettered.addAndGet(deadCount);
     batches.incrementAndGet();
     batchNanos.addAndGet(nanos);
+  }
+
+  /** Where a batch's time went: parsing, the database transaction, the offset commit. */
+  void stages(long parse, long write, long commit) {
+    parseNanos.addAndGet(parse);
+    writeNanos.addAndGet(write);
+    commitNanos.addAndGet(commit);
+  }
+
+  /** Total nanoseconds spent parsing messages. */
+  public long parseNanos() {
+    return parseNanos.get();
+  }
+
+  /** Total nanoseconds spent in database transactions. */
+  public long writeNanos() {
+    return writeNanos.get();
+  }
+
+  /** Total nanoseconds spent waiting for dead letters and offset commits. */
+  public long commitNanos() {
+    return commitNanos.get();
+  }
+
+  /** Total nanoseconds from poll result to committed batch. */
+  public long batchNanos() {
+    return batchNanos.get();
   }
 
   void batchFailed() {

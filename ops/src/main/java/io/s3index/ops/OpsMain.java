@@ -1,5 +1,6 @@
 package io.s3index.ops;
 
+import io.s3index.ops.bench.BenchCommand;
 import io.s3index.ops.dev.DevCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "s3index ops 0.1.0",
     description = "Operate s3index: run it all-in-one, and (soon) rebuild, backfill, reconcile.",
-    subcommands = {DevCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DevCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class OpsMain implements Runnable {
 
   @CommandLine.Spec

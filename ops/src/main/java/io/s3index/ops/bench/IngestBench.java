@@ -1,0 +1,115 @@
+package io.s3index.ops.bench;
+
+import io.s3index.indexer.Indexer;
+import io.s3index.indexer.IndexerConfig;
+import io.s3index.indexer.IndexerStats;
+import io.s3index.shared.db.Database;
+import io.s3index.shared.db.DatabaseConfig;
+import io.s3index.shared.events.ObjectEvent;
+import io.s3index.shared.events.S3EventFormat;
+import io.s3index.shared.events.Sequencer;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Ingest: events per second from Kafka into PostgreSQL. The topic is filled first; then, several
+ * times, a fresh database is filled from it by an indexer (enrichment off) and timed from its
+ * first committed batch to its last. Also reports where a batch's time goes.
+ */
+final class IngestBench {
+
+  static final String SECTION = "ingest (Kafka -> PostgreSQL, enrichment off)";
+
+  private final BenchEnvironment env;
+  private final PrintWriter out;
+
+  IngestBench(BenchEnvironment env, PrintWriter out) {
+    this.env = env;
+    this.out = out;
+  }
+
+  /** Publishes {@code count} S3 notifications for distinct keys to a fresh topic. */
+  static String fill(BenchEnvironment env, String topic, int count, PrintWriter out) {
+    env.kafka.createTopic(topic, 4);
+    S3EventFormat format = new S3EventFormat();
+    Random random = new Random(1);
+    long started = System.nanoTime();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.bootstrapServers(),
+        ProducerConfig.LINGER_MS_CONFIG, 20,
+        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+        ProducerConfig.ACKS_CONFIG, "1"), new StringSerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < count; i++) {
+        String key = String.format(Locale.ROOT, "data/part-%03d/object-%09d.bin", i % 500, i);
+        ObjectEvent e = new ObjectEvent("bench", key, ObjectEvent.Kind.CREATED,
+            random.nextInt(10_000_000), "0123456789abcdef0123456789abcdef", null,
+            Sequencer.normalize(String.format(Locale.ROOT, "%016X", i + 1L)),
+            Instant.ofEpochSecond(1_700_000_000L + i), "ObjectCreated:Put");
+        producer.send(new ProducerRecord<>(topic, S3EventFormat.messageKey(e), format.toJson(e)));
+      }
+      producer.flush();
+    }
+    out.printf(Locale.ROOT, "  published %,d events in %.1f s%n", count, (System.nanoTime() - started) / 1e9);
+    out.flush();
+    return topic;
+  }
+
+  void run(Report report, int events, int runs) {
+    out.println("Ingest: filling the topic ...");
+    String topic = fill(env, "bench-ingest", events, out);
+    double[] rates = new double[runs];
+    double parse = 0;
+    double write = 0;
+    double commit = 0;
+    double batch = 0;
+    for (int run = 0; run < runs; run++) {
+      DatabaseConfig db = env.postgres.createDatabase("bench_ingest_" + run);
+      try (Database database = new Database(db, "bench")) {
+        database.migrate();
+        IndexerConfig config = IndexerConfig.of(env.kafka.bootstrapServers(), topic, db)
+            .withGroupId("bench-ingest-" + run);
+        Indexer indexer = Indexer.start(config, database);
+        IndexerStats stats = indexer.stats();
+        long firstAt = 0;
+        long firstRecords = 0;
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        while (stats.records() < events && System.nanoTime() < deadline) {
+          if (firstAt == 0 && stats.records() > 0) {
+            firstAt = System.nanoTime();
+            firstRecords = stats.records();
+          }
+          LockSupport.parkNanos(2_000_000);
+        }
+        long done = System.nanoTime();
+        indexer.close();
+        if (stats.records() < events) {
+          throw new IllegalStateException("ingest did not finish: " + stats.records() + " of " + events);
+        }
+        rates[run] = (events - firstRecords) / ((done - firstAt) / 1e9);
+        parse += stats.parseNanos();
+        write += stats.writeNanos();
+        commit += stats.commitNanos();
+        batch += stats.batchNanos();
+        out.printf(Locale.ROOT, "  run %d: %,.0f events/s%n", run + 1, rates[run]);
+        out.flush();
+      }
+    }
+    report.add(SECTION, "events per run", events, "events", "distinct keys, 4 partitions, batches of up to 5000");
+    report.add(SECTION, "median rate", Report.median(rates), "events/s", "over " + runs + " runs; target >= 20,000");
+    report.add(SECTION, "slowest run", java.util.Arrays.stream(rates).min().orElse(0), "events/s", null);
+    report.add(SECTION, "fastest run", java.util.Arrays.stream(rates).max().orElse(0), "events/s", null);
+    report.add(SECTION, "time in parsing", 100 * parse / batch, "%", "share of batch time");
+    report.add(SECTION, "time in the database transaction", 100 * write / batch, "%", "upsert + progress rows");
+    report.add(SECTION, "time in the offset commit", 100 * commit / batch, "%", null);
+  }
+}
