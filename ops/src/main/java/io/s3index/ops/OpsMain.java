@@ -2,6 +2,12 @@ package io.s3index.ops;
 
 import io.s3index.ops.bench.BenchCommand;
 import io.s3index.ops.dev.DevCommand;
+import io.s3index.ops.tools.BackfillCommand;
+import io.s3index.ops.tools.EmitCommand;
+import io.s3index.ops.tools.ReconcileCommand;
+import io.s3index.ops.tools.MigrateCommand;
+import io.s3index.ops.tools.PurgeTombstonesCommand;
+import io.s3index.ops.tools.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,8 +16,10 @@ import picocli.CommandLine.Command;
     name = "ops",
     mixinStandardHelpOptions = true,
     version = "s3index ops 0.1.0",
-    description = "Operate s3index: run it all-in-one, and (soon) rebuild, backfill, reconcile.",
-    subcommands = {DevCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    description = "Operate s3index: run it all-in-one, publish events, inspect, maintain and benchmark it.",
+    subcommands = {DevCommand.class, EmitCommand.class, BackfillCommand.class, ReconcileCommand.class,
+        StatusCommand.class, MigrateCommand.class,
+        PurgeTombstonesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class OpsMain implements Runnable {
 
   @CommandLine.Spec

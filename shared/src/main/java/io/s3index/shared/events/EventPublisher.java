@@ -29,12 +29,17 @@ public final class EventPublisher implements AutoCloseable {
   private final S3EventFormat format = new S3EventFormat();
 
   public EventPublisher(String bootstrapServers, String topic) {
+    this(bootstrapServers, topic, Duration.ofSeconds(15));
+  }
+
+  /** @param maxBlock how long a send may wait for the broker's metadata before failing */
+  public EventPublisher(String bootstrapServers, String topic, Duration maxBlock) {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis());
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");

@@ -1,0 +1,72 @@
+package io.s3index.ops.tools;
+
+import io.s3index.shared.config.Durations;
+import io.s3index.shared.db.Database;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ops purge-tombstones}: removes old delete markers of the index. */
+@Command(name = "purge-tombstones", mixinStandardHelpOptions = true,
+    description = {
+        "Remove tombstones (rows of deleted objects) older than a duration, in small batches.",
+        "A tombstone keeps a late, older create from bringing an object back; purge only those",
+        "older than any event could arrive late (a week is generous)."})
+public final class PurgeTombstonesCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  Connections connections;
+
+  @Option(names = "--older-than", required = true, description = "age, such as 7d, 36h or 90m")
+  String olderThan;
+
+  @Option(names = "--bucket", description = "only this bucket")
+  String bucket;
+
+  @Override
+  public Integer call() {
+    Duration age;
+    try {
+      age = Durations.parse(olderThan);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--older-than: " + e.getMessage());
+    }
+    if (age.compareTo(Duration.ofMinutes(1)) < 0) {
+      throw new IllegalArgumentException("--older-than must be at least 1m");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    long total = 0;
+    try (Database database = connections.openDatabase()) {
+      Progress progress = new Progress(out, "purged", -1);
+      while (true) {
+        int purged = database.jdbi().withHandle(h -> h.createUpdate("""
+                DELETE FROM objects
+                WHERE ctid = ANY (ARRAY(
+                  SELECT ctid FROM objects
+                  WHERE deleted AND indexed_at < now() - make_interval(secs => :seconds)
+                    AND (CAST(:bucket AS text) IS NULL OR bucket = :bucket)
+                  LIMIT 10000))""")
+            .bind("seconds", (double) age.getSeconds())
+            .bind("bucket", bucket)
+            .execute());
+        total += purged;
+        progress.update(total);
+        if (purged == 0) {
+          break;
+        }
+      }
+      progress.finish(total);
+    }
+    out.println("purged " + total + " tombstone(s) older than " + olderThan
+        + (bucket == null ? "" : " in bucket " + bucket));
+    return 0;
+  }
+}
