@@ -4,6 +4,7 @@ import io.s3index.ops.bench.BenchCommand;
 import io.s3index.ops.dev.DevCommand;
 import io.s3index.ops.tools.BackfillCommand;
 import io.s3index.ops.tools.EmitCommand;
+import io.s3index.ops.tools.RebuildCommand;
 import io.s3index.ops.tools.ReconcileCommand;
 import io.s3index.ops.tools.MigrateCommand;
 import io.s3index.ops.tools.PurgeTombstonesCommand;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "s3index ops 0.1.0",
     description = "Operate s3index: run it all-in-one, publish events, inspect, maintain and benchmark it.",
-    subcommands = {DevCommand.class, EmitCommand.class, BackfillCommand.class, ReconcileCommand.class,
+    subcommands = {DevCommand.class, EmitCommand.class, RebuildCommand.class, BackfillCommand.class,
+        ReconcileCommand.class,
         StatusCommand.class, MigrateCommand.class,
         PurgeTombstonesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class OpsMain implements Runnable {

@@ -31,14 +31,45 @@ public final class BatchWriter {
   private static final String PROGRESS = SQL.locate(BatchWriter.class, "record-progress");
   private static final String LOAD_PROGRESS = SQL.locate(BatchWriter.class, "load-progress");
 
+  /** The table a writer fills: the live index, or the shadow {@code ops rebuild} replays into. */
+  public enum Target {
+    LIVE("objects"),
+    REBUILD("objects_rebuild");
+
+    private final String table;
+
+    Target(String table) {
+      this.table = table;
+    }
+
+    String sql(String statement) {
+      if (this == LIVE) {
+        return statement;
+      }
+      String retargeted = statement.replace("INSERT INTO objects AS o", "INSERT INTO " + table + " AS o");
+      if (retargeted.equals(statement)) {
+        throw new IllegalStateException("statement does not name its target as 'INSERT INTO objects AS o'");
+      }
+      return retargeted;
+    }
+  }
+
   private final Jdbi jdbi;
   private final boolean enrichment;
+  private final String upsertSql;
+  private final String removeVersionsSql;
   private final ObjectMapper mapper = new ObjectMapper();
 
   /** @param enrichment whether creates that carry no content type or metadata are queued for HeadObject */
   public BatchWriter(Jdbi jdbi, boolean enrichment) {
+    this(jdbi, enrichment, Target.LIVE);
+  }
+
+  public BatchWriter(Jdbi jdbi, boolean enrichment, Target target) {
     this.jdbi = jdbi;
     this.enrichment = enrichment;
+    this.upsertSql = target.sql(UPSERT);
+    this.removeVersionsSql = target.sql(REMOVE_VERSIONS);
   }
 
   public BatchWriter(Jdbi jdbi) {
@@ -64,6 +95,11 @@ public final class BatchWriter {
       (e.kind() == ObjectEvent.Kind.VERSION_REMOVED ? versionRemovals : regular).add(e);
     }
     return jdbi.inTransaction(handle -> {
+      // Progress first: ops rebuild pauses writers by locking the progress table, and a writer
+      // must not hold row locks on the objects table while it waits there.
+      if (!progress.isEmpty()) {
+        recordProgress(handle, progress);
+      }
       List<AppliedCreate> toEnrich = new ArrayList<>();
       int changed = 0;
       if (!regular.isEmpty()) {
@@ -71,9 +107,6 @@ public final class BatchWriter {
       }
       for (List<ObjectEvent> round : rounds(versionRemovals)) {
         changed += removeVersions(handle, round, toEnrich);
-      }
-      if (!progress.isEmpty()) {
-        recordProgress(handle, progress);
       }
       return new ApplyResult(changed, events.size() - changed, toEnrich);
     });
@@ -107,7 +140,7 @@ public final class BatchWriter {
       metadata.add(json(e.metadata()));
       enrich.add(enrichment && created && !e.isDescribed());
     }
-    return collect(handle.createQuery(UPSERT)
+    return collect(handle.createQuery(upsertSql)
         .bindArray("buckets", String.class, buckets)
         .bindArray("keys", String.class, keys)
         .bindArray("sizes", Long.class, sizes)
@@ -122,7 +155,7 @@ public final class BatchWriter {
   }
 
   private int removeVersions(Handle handle, List<ObjectEvent> round, List<AppliedCreate> toEnrich) {
-    return collect(handle.createQuery(REMOVE_VERSIONS)
+    return collect(handle.createQuery(removeVersionsSql)
         .bindArray("buckets", String.class, round.stream().map(ObjectEvent::bucket).toList())
         .bindArray("keys", String.class, round.stream().map(ObjectEvent::key).toList())
         .bindArray("versionIds", String.class, round.stream().map(ObjectEvent::versionId).toList())

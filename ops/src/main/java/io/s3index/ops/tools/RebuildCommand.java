@@ -1,0 +1,211 @@
+package io.s3index.ops.tools;
+
+import io.s3index.indexer.apply.ApplyResult;
+import io.s3index.indexer.apply.BatchWriter;
+import io.s3index.shared.db.Database;
+import io.s3index.shared.events.EventParser;
+import io.s3index.shared.events.InvalidEventException;
+import io.s3index.shared.events.ObjectEvent;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jdbi.v3.core.Handle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ops rebuild}: replays the events topic from its beginning into a shadow table, catches
+ * up, and swaps it in atomically.
+ *
+ * <p>The swap pauses the live indexer for a moment (by locking its progress table, which every
+ * indexer batch writes first), replays exactly up to the offsets the live indexer had applied,
+ * and renames the tables in that one transaction. So after the swap the live indexer continues
+ * from its own offsets into the rebuilt table: no event lost, none applied twice. The query API
+ * reads the old table until the rename and the new one after it, waiting at most for the rename
+ * itself. Killing the rebuild at any point leaves the live index untouched; running it again
+ * starts over.
+ */
+@Command(name = "rebuild", mixinStandardHelpOptions = true,
+    description = {
+        "Replay the events topic from its beginning into a shadow table, catch up with the live",
+        "indexer, and swap the shadow in atomically. The API keeps serving the old index until the",
+        "swap; afterwards the live indexer goes on from its own offsets. Safe to kill and rerun."})
+public final class RebuildCommand implements Callable<Integer> {
+
+  private static final long ADVISORY_LOCK = 0x5331_4E44_5242L;
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  Connections connections;
+
+  @Option(names = "--catch-up-lag", defaultValue = "2000",
+      description = "swap once the shadow is within this many events of the topic's end (default: ${DEFAULT-VALUE})")
+  long catchUpLag;
+
+  private final EventParser parser = new EventParser();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    String topic = connections.topic();
+    try (Database database = connections.openDatabase();
+         Handle guard = database.jdbi().open();
+         KafkaConsumer<String, byte[]> consumer = consumer()) {
+      if (!guard.createQuery("SELECT pg_try_advisory_lock(:k)").bind("k", ADVISORY_LOCK).mapTo(Boolean.class).one()) {
+        throw new IllegalStateException("another rebuild is running against this database");
+      }
+      List<TopicPartition> partitions = partitions(consumer, topic);
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> start = consumer.beginningOffsets(partitions, Duration.ofSeconds(10));
+      Map<TopicPartition, Long> positions = new HashMap<>(start);
+
+      database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_prepare()"));
+      BatchWriter writer = new BatchWriter(database.jdbi(), false, BatchWriter.Target.REBUILD);
+      long began = System.nanoTime();
+      long[] replayed = {0};
+      long total = lag(consumer, partitions, positions);
+      out.printf(Locale.ROOT, "rebuilding from %s (%,d events, %d partitions) into a shadow table%n", topic, total, partitions.size());
+      Progress progress = new Progress(out, "replayed", total);
+
+      // Replay until close to the end of the topic.
+      while (lag(consumer, partitions, positions) > catchUpLag) {
+        replay(consumer, writer, positions, null, replayed);
+        progress.update(replayed[0]);
+      }
+      progress.finish(replayed[0]);
+      database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_carry_enrichment()"));
+
+      // Pause the live indexer, replay up to exactly where it is, swap.
+      long paused = swap(database, consumer, writer, partitions, positions, replayed, out);
+      double seconds = (System.nanoTime() - began) / 1e9;
+      database.jdbi().useHandle(h -> h.execute("DROP TABLE IF EXISTS objects_retired"));
+      long rows = database.jdbi().withHandle(h -> h.createQuery(
+          "SELECT count(*) FROM objects WHERE NOT deleted").mapTo(Long.class).one());
+      out.printf(Locale.ROOT, "rebuilt: %,d events replayed in %.1f s (%,.0f events/s); %,d live objects; "
+          + "the live indexer paused %d ms for the swap%n", replayed[0], seconds, replayed[0] / seconds, rows, paused);
+    }
+    return 0;
+  }
+
+  private KafkaConsumer<String, byte[]> consumer() {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connections.bootstrapServers());
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+    config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+    config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "s3index-rebuild");
+    return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> consumer, String topic) {
+    List<PartitionInfo> infos;
+    try {
+      infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      throw new IllegalStateException("cannot reach Kafka at " + connections.bootstrapServers());
+    }
+    if (infos == null || infos.isEmpty()) {
+      throw new IllegalArgumentException("topic " + topic + " does not exist at " + connections.bootstrapServers());
+    }
+    return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+  }
+
+  private static long lag(KafkaConsumer<String, byte[]> consumer, List<TopicPartition> partitions,
+      Map<TopicPartition, Long> positions) {
+    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+    long lag = 0;
+    for (TopicPartition p : partitions) {
+      lag += Math.max(0, ends.get(p) - positions.get(p));
+    }
+    return lag;
+  }
+
+  /**
+   * Polls once and applies what it got to the shadow; with {@code limits}, only records below
+   * each partition's limit (the rest is left for the live indexer).
+   */
+  private void replay(KafkaConsumer<String, byte[]> consumer, BatchWriter writer,
+      Map<TopicPartition, Long> positions, Map<TopicPartition, Long> limits, long[] replayed) {
+    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+    List<ObjectEvent> events = new ArrayList<>(records.count());
+    for (TopicPartition partition : records.partitions()) {
+      for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
+        if (limits != null && record.offset() >= limits.get(partition)) {
+          break;
+        }
+        try {
+          events.addAll(parser.parse(record.value()).events());
+        } catch (InvalidEventException e) {
+          // The live indexer dead-lettered it already; a rebuild only skips it.
+        }
+        positions.put(partition, record.offset() + 1);
+        replayed[0]++;
+      }
+    }
+    ApplyResult ignored = writer.apply(events);
+    if (limits != null) {
+      for (TopicPartition partition : records.partitions()) {
+        consumer.seek(partition, positions.get(partition));
+      }
+    }
+  }
+
+  /** Pauses the live indexer, replays to its offsets, swaps; returns how long it was paused (ms). */
+  private long swap(Database database, KafkaConsumer<String, byte[]> consumer, BatchWriter writer,
+      List<TopicPartition> partitions, Map<TopicPartition, Long> positions, long[] replayed,
+      PrintWriter out) {
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= 5; attempt++) {
+      try (Handle swap = database.jdbi().open()) {
+        swap.begin();
+        long pausedAt = System.nanoTime();
+        swap.execute("SET LOCAL lock_timeout = '10s'");
+        swap.execute("LOCK TABLE indexer_progress IN EXCLUSIVE MODE");
+        Map<Integer, Long> live = new HashMap<>();
+        swap.createQuery("SELECT partition, next_offset FROM indexer_progress WHERE consumer_group = :g AND topic = :t")
+            .bind("g", connections.group()).bind("t", connections.topic())
+            .map((rs, c) -> live.put(rs.getInt(1), rs.getLong(2))).list();
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+        Map<TopicPartition, Long> limits = new HashMap<>();
+        for (TopicPartition p : partitions) {
+          // Where the live indexer stands; a partition it never wrote gets everything there is
+          // (it will re-read that partition from its own start, harmlessly).
+          limits.put(p, live.getOrDefault(p.partition(), ends.get(p)));
+        }
+        while (partitions.stream().anyMatch(p -> positions.get(p) < limits.get(p))) {
+          replay(consumer, writer, positions, limits, replayed);
+        }
+        swap.execute("CALL s3index_rebuild_swap()");
+        swap.commit();
+        long paused = (System.nanoTime() - pausedAt) / 1_000_000;
+        out.printf(Locale.ROOT, "swapped in the rebuilt index at offsets %s%n", limits.values());
+        return paused;
+      } catch (RuntimeException e) {
+        last = e;
+        out.printf(Locale.ROOT, "swap attempt %d did not get its locks (%s); retrying%n", attempt, e.getMessage());
+        // The shadow may hold events past the live indexer's offsets: harmless, they re-apply as stale.
+      }
+    }
+    throw new IllegalStateException("could not swap in the rebuilt index: " + last.getMessage());
+  }
+}
