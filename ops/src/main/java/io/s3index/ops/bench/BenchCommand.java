@@ -32,7 +32,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path outDir;
 
   /** The scenarios, in the order they run. */
-  public enum Scenario { ingest }
+  public enum Scenario { ingest, rebuild, deep_pages, api_overhead, index_vs_s3, freshness, memory }
 
   @Override
   public Integer call() throws Exception {
@@ -43,17 +43,68 @@ public final class BenchCommand implements Callable<Integer> {
         + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java "
         + System.getProperty("java.version"));
     report.context("mode", quick ? "quick" : "full");
-    List<Scenario> scenarios = only == null || only.isEmpty() ? List.of(Scenario.values()) : only;
+    List<Scenario> scenarios = only == null || only.isEmpty() ? List.of(Scenario.values())
+        : only.stream().distinct().sorted().toList();
     out.println("Starting embedded PostgreSQL, Kafka and S3 for the benchmarks ...");
     out.flush();
+    long catalogSize = quick ? 200_000 : 10_000_000;
+    int ingestEvents = quick ? 50_000 : 500_000;
     try (BenchEnvironment env = new BenchEnvironment()) {
-      for (Scenario scenario : scenarios) {
-        switch (scenario) {
-          case ingest -> {
-            new IngestBench(env, out).run(report, quick ? 50_000 : 500_000, 3);
-            report.print(IngestBench.SECTION);
+      IngestBench ingest = new IngestBench(env, out);
+      boolean filled = false;
+      Catalog catalog = null;
+      try {
+        for (Scenario scenario : scenarios) {
+          out.println();
+          out.println("--- " + scenario + " ---");
+          out.flush();
+          if ((scenario == Scenario.ingest || scenario == Scenario.rebuild || scenario == Scenario.memory) && !filled
+              && scenario != Scenario.ingest) {
+            IngestBench.fill(env, "bench-ingest", ingestEvents, out);
+            filled = true;
           }
-          default -> throw new IllegalStateException("unknown scenario " + scenario);
+          if ((scenario == Scenario.deep_pages || scenario == Scenario.api_overhead || scenario == Scenario.index_vs_s3
+              || scenario == Scenario.memory) && catalog == null) {
+            catalog = new Catalog(env, catalogSize, out);
+          }
+          switch (scenario) {
+            case ingest -> {
+              ingest.run(report, ingestEvents, 3);
+              filled = true;
+              report.print(IngestBench.SECTION);
+            }
+            case rebuild -> {
+              ingest.duringRebuild(report, ingestEvents);
+              report.print(IngestBench.SECTION);
+            }
+            case deep_pages -> {
+              long[] depths = quick ? new long[] {0, 20_000, 100_000, -1} : new long[] {0, 1_000_000, 5_000_000, -1};
+              new DeepPagesBench(catalog, out).run(report, depths, quick ? 15 : 30, quick ? 2 : 3);
+              report.print(DeepPagesBench.SECTION);
+            }
+            case api_overhead -> {
+              new ApiOverheadBench(catalog, out).run(report, quick ? 4_000 : 15_000);
+              report.print(ApiOverheadBench.SECTION);
+            }
+            case index_vs_s3 -> {
+              new IndexVsS3Bench(env, catalog, out).run(report, quick ? 300 : 2_000, quick ? 15 : 40);
+              report.print(IndexVsS3Bench.SECTION);
+            }
+            case freshness -> {
+              new FreshnessBench(env, out).run(report, 1000, quick ? 6 : 30);
+              report.print(FreshnessBench.SECTION);
+            }
+            case memory -> {
+              new MemoryBench(env, out).run(report, "bench-ingest", ingestEvents, catalog.database.config(),
+                  catalogSize, quick ? 10 : 30);
+              report.print(MemoryBench.SECTION);
+            }
+            default -> throw new IllegalStateException("unknown scenario " + scenario);
+          }
+        }
+      } finally {
+        if (catalog != null) {
+          catalog.close();
         }
       }
     }

@@ -20,6 +20,7 @@ final class Report {
   record Row(String section, String name, double value, String unit, String note) {}
 
   private final List<Row> rows = new ArrayList<>();
+  private final java.util.Set<Row> printed = new java.util.HashSet<>();
   private final Map<String, String> context = new LinkedHashMap<>();
   private final PrintWriter out;
 
@@ -37,7 +38,7 @@ final class Report {
 
   /** Prints the rows of one section as an aligned table. */
   void print(String section) {
-    List<Row> mine = rows.stream().filter(r -> r.section().equals(section)).toList();
+    List<Row> mine = rows.stream().filter(r -> r.section().equals(section) && printed.add(r)).toList();
     int width = mine.stream().mapToInt(r -> r.name().length()).max().orElse(10);
     out.println();
     out.println("== " + section + " ==");

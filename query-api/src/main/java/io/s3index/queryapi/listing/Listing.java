@@ -189,8 +189,10 @@ final class Listing {
     if (sort.column() != null) {
       sql.append(sort.column()).append(direction).append(", ");
     }
-    sql.append("key").append(direction).append(" LIMIT :limit");
-    binds.put("limit", r.pageSize() + 1);
+    // The limit is a literal, not a parameter: under a generic plan (prepared statements after
+    // a few executions) an unknown LIMIT makes the planner price a sort of the whole bucket
+    // instead of a short walk of the index. It is a validated number, never request text.
+    sql.append("key").append(direction).append(" LIMIT ").append(r.pageSize() + 1);
     return new Statement(sql.toString(), binds);
   }
 

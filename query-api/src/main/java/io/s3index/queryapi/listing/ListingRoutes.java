@@ -1,5 +1,6 @@
 package io.s3index.queryapi.listing;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,6 +11,8 @@ import io.s3index.queryapi.QueryString;
 import io.s3index.queryapi.access.Access;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.shared.cursor.CursorCodec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,34 +41,62 @@ public final class ListingRoutes {
     config.routes.get("/v1/buckets/{bucket}/objects/<key>", this::one);
   }
 
-  private void list(Context ctx) throws JsonProcessingException {
+  private void list(Context ctx) throws IOException {
     String bucket = bucket(ctx);
     Access.requireBucket(ctx, bucket);
     ListingRequest request = ListingRequest.parse(bucket, QueryString.parse(ctx.queryString()), cursors);
     Access.requireRead(ctx, bucket, request.prefix());
     Listing.Page page = listing.page(request);
 
-    ObjectNode body = mapper.createObjectNode();
-    ArrayNode data = body.putArray("data");
-    for (ObjectRow row : page.rows()) {
-      data.add(view(row));
+    // Streamed straight to bytes: no tree of nodes, stored metadata JSON written as it is.
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream(256 + page.rows().size() * 300);
+    try (JsonGenerator json = mapper.getFactory().createGenerator(buffer)) {
+      json.writeStartObject();
+      json.writeArrayFieldStart("data");
+      for (ObjectRow row : page.rows()) {
+        write(json, row);
+      }
+      json.writeEndArray();
+      if (page.commonPrefixes() != null) {
+        json.writeArrayFieldStart("common_prefixes");
+        for (String prefix : page.commonPrefixes()) {
+          json.writeString(prefix);
+        }
+        json.writeEndArray();
+      }
+      json.writeObjectFieldStart("pagination");
+      json.writeNumberField("page_size", request.pageSize());
+      json.writeBooleanField("has_next", page.hasNext());
+      json.writeBooleanField("has_previous", page.hasPrevious());
+      json.writeStringField("next_cursor", page.nextCursor());
+      json.writeStringField("previous_cursor", page.previousCursor());
+      json.writeStringField("sort_by", request.sortBy().parameterValue());
+      json.writeStringField("sort_order", request.descending() ? "desc" : "asc");
+      if (page.totalCount() != null) {
+        json.writeNumberField("total_count", page.totalCount());
+      }
+      json.writeEndObject();
+      json.writeEndObject();
     }
-    if (page.commonPrefixes() != null) {
-      ArrayNode prefixes = body.putArray("common_prefixes");
-      page.commonPrefixes().forEach(prefixes::add);
+    ctx.contentType("application/json").result(buffer.toByteArray());
+  }
+
+  private static void write(JsonGenerator json, ObjectRow row) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("key", row.key());
+    json.writeNumberField("size", row.size());
+    json.writeStringField("etag", row.etag());
+    json.writeStringField("content_type", row.contentType());
+    json.writeStringField("last_modified", row.lastModified().toString());
+    json.writeStringField("storage_class", row.storageClass());
+    json.writeStringField("version_id", row.versionId());
+    json.writeFieldName("metadata");
+    if (row.metadataJson() == null) {
+      json.writeNull();
+    } else {
+      json.writeRawValue(row.metadataJson());
     }
-    ObjectNode pagination = body.putObject("pagination");
-    pagination.put("page_size", request.pageSize());
-    pagination.put("has_next", page.hasNext());
-    pagination.put("has_previous", page.hasPrevious());
-    pagination.put("next_cursor", page.nextCursor());
-    pagination.put("previous_cursor", page.previousCursor());
-    pagination.put("sort_by", request.sortBy().parameterValue());
-    pagination.put("sort_order", request.descending() ? "desc" : "asc");
-    if (page.totalCount() != null) {
-      pagination.put("total_count", page.totalCount());
-    }
-    json(ctx, body);
+    json.writeEndObject();
   }
 
   private void one(Context ctx) throws JsonProcessingException {

@@ -17,6 +17,7 @@ public final class Database implements AutoCloseable {
 
   private final HikariDataSource dataSource;
   private final Jdbi jdbi;
+  private final DatabaseConfig config;
 
   public Database(DatabaseConfig config, String poolName) {
     HikariConfig hikari = new HikariConfig();
@@ -31,8 +32,14 @@ public final class Database implements AutoCloseable {
     hikari.setValidationTimeout(2_000);
     // Start even if the database is not up yet; readiness and retries report it.
     hikari.setInitializationFailTimeout(-1);
+    this.config = config;
     this.dataSource = new HikariDataSource(hikari);
     this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+  }
+
+  /** Where this pool connects. */
+  public DatabaseConfig config() {
+    return config;
   }
 
   public Jdbi jdbi() {

@@ -1,0 +1,149 @@
+package io.s3index.ops.bench;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * API overhead: pages of 100 over HTTP with several concurrent clients, versus the same SQL over
+ * JDBC at the same concurrency, in the same process, against the same table.
+ */
+final class ApiOverheadBench {
+
+  static final String SECTION = "API overhead (page of 100 at random depths, 4 clients)";
+  private static final String SQL = """
+      SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
+             metadata::text AS metadata
+      FROM objects WHERE bucket = :bucket AND NOT deleted AND key > :after ORDER BY key ASC LIMIT 101""";
+
+  private final Catalog catalog;
+  private final PrintWriter out;
+
+  ApiOverheadBench(Catalog catalog, PrintWriter out) {
+    this.catalog = catalog;
+    this.out = out;
+  }
+
+  private String randomKey(Random random) {
+    long g = 1 + (long) (random.nextDouble() * catalog.objects);
+    return String.format(Locale.ROOT, "data/%04d/object-%010d", g % 1000, g);
+  }
+
+  private record Result(double pagesPerSecond, double[] latenciesMs) {}
+
+  private Result measure(int clients, long millis, java.util.function.BiConsumer<Random, String> page) throws InterruptedException {
+    AtomicLong pages = new AtomicLong();
+    ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+    long end = System.nanoTime() + millis * 1_000_000;
+    List<Thread> threads = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      Random random = new Random(c);
+      Thread t = new Thread(() -> {
+        while (System.nanoTime() < end) {
+          long start = System.nanoTime();
+          page.accept(random, randomKey(random));
+          latencies.add((System.nanoTime() - start) / 1e6);
+          pages.incrementAndGet();
+        }
+      });
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    double[] l = latencies.stream().mapToDouble(Double::doubleValue).toArray();
+    return new Result(pages.get() / (millis / 1000.0), l);
+  }
+
+  /** wrk on the PATH (Debian package "wrk"), a C load generator that leaves the cores to the server. */
+  private static String wrk() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      java.nio.file.Path p = java.nio.file.Path.of(dir, "wrk");
+      if (java.nio.file.Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * With wrk: one page at a fixed depth, over HTTP by wrk (2 threads, 4 connections) and the
+   * same query over JDBC by 4 threads, each for the same time.
+   */
+  private boolean withWrk(Report report, long millis) throws Exception {
+    String wrk = wrk();
+    if (wrk == null) {
+      return false;
+    }
+    String after = randomKey(new Random(7));
+    String url = catalog.url("/v1/buckets/" + Catalog.BUCKET + "/objects?page_size=100&cursor="
+        + catalog.cursors.after(Catalog.BUCKET, "page_size=100", null, after));
+    long seconds = Math.max(3, millis / 1000);
+    run(List.of(wrk, "-t2", "-c4", "-d2s", url));
+    String output = run(List.of(wrk, "-t2", "-c4", "-d" + seconds + "s", "--latency", url));
+    double rps = Double.parseDouble(output.replaceAll("(?s).*Requests/sec:\\s+([0-9.]+).*", "$1"));
+    String p50 = output.replaceAll("(?s).*\\s50%\\s+(\\S+).*", "$1");
+    String p99 = output.replaceAll("(?s).*\\s99%\\s+(\\S+).*", "$1");
+    measure(4, Math.min(2000, millis / 2), (r, k) -> jdbc(after));
+    Result viaJdbc = measure(4, millis, (r, k) -> jdbc(after));
+    report.add(SECTION, "HTTP pages per second (wrk, 4 connections)", rps, "pages/s", "p50 " + p50 + ", p99 " + p99);
+    report.add(SECTION, "same SQL over JDBC, pages per second (4 threads)", viaJdbc.pagesPerSecond(), "pages/s",
+        String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", Report.percentile(viaJdbc.latenciesMs(), 50),
+            Report.percentile(viaJdbc.latenciesMs(), 99)));
+    report.add(SECTION, "HTTP / JDBC throughput", rps / viaJdbc.pagesPerSecond(), "x",
+        "target >= 0.5; the same page (100 rows, ~25 KB of JSON); server, PostgreSQL and load share 2 cores");
+    out.printf(Locale.ROOT, "  wrk %,.0f pages/s, JDBC %,.0f pages/s%n", rps, viaJdbc.pagesPerSecond());
+    out.flush();
+    return true;
+  }
+
+  private static String run(List<String> command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+    }
+    return output;
+  }
+
+  void run(Report report, long millis) throws Exception {
+    if (withWrk(report, millis)) {
+      return;
+    }
+    int clients = 4;
+    Http http = new Http();
+    // Cursors minted at random depths: each HTTP page is then the single keyset query below.
+    Random mint = new Random(42);
+    String[] urls = new String[4096];
+    for (int i = 0; i < urls.length; i++) {
+      urls[i] = catalog.url("/v1/buckets/" + Catalog.BUCKET + "/objects?page_size=100&cursor="
+          + catalog.cursors.after(Catalog.BUCKET, "page_size=100", null, randomKey(mint)));
+    }
+    java.util.function.BiConsumer<Random, String> overHttp = (r, k) -> http.get(urls[r.nextInt(urls.length)]);
+    // Warm both paths first.
+    measure(clients, Math.min(2000, millis / 2), overHttp);
+    Result viaHttp = measure(clients, millis, overHttp);
+    measure(clients, Math.min(2000, millis / 2), (r, k) -> jdbc(k));
+    Result viaJdbc = measure(clients, millis, (r, k) -> jdbc(k));
+    report.add(SECTION, "HTTP pages per second", viaHttp.pagesPerSecond(), "pages/s",
+        String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", Report.percentile(viaHttp.latenciesMs(), 50),
+            Report.percentile(viaHttp.latenciesMs(), 99)));
+    report.add(SECTION, "same SQL over JDBC, pages per second", viaJdbc.pagesPerSecond(), "pages/s",
+        String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", Report.percentile(viaJdbc.latenciesMs(), 50),
+            Report.percentile(viaJdbc.latenciesMs(), 99)));
+    report.add(SECTION, "HTTP / JDBC throughput", viaHttp.pagesPerSecond() / viaJdbc.pagesPerSecond(), "x",
+        "target >= 0.5; no wrk on the PATH: the Java clients share the 2 cores with server and PostgreSQL");
+    out.printf(Locale.ROOT, "  HTTP %,.0f pages/s, JDBC %,.0f pages/s%n", viaHttp.pagesPerSecond(), viaJdbc.pagesPerSecond());
+    out.flush();
+  }
+
+  private void jdbc(String after) {
+    catalog.database.jdbi().useHandle(h -> h.createQuery(SQL)
+        .bind("bucket", Catalog.BUCKET).bind("after", after).mapToMap().list());
+  }
+}

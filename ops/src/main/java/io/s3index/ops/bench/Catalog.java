@@ -1,0 +1,74 @@
+package io.s3index.ops.bench;
+
+import io.javalin.Javalin;
+import io.s3index.queryapi.ApiApp;
+import io.s3index.queryapi.ApiConfig;
+import io.s3index.queryapi.access.AccessPolicy;
+import io.s3index.queryapi.listing.Cursors;
+import io.s3index.shared.cursor.CursorCodec;
+import io.s3index.shared.db.Database;
+import io.s3index.shared.db.DatabaseConfig;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * A big bucket loaded straight into the index (one INSERT ... SELECT from generate_series, the
+ * fastest load there is), and an API over it whose cursor secret the benchmarks know, so they
+ * can start a walk at any depth.
+ */
+final class Catalog implements AutoCloseable {
+
+  static final String BUCKET = "deep";
+  private static final byte[] SECRET = "benchmark-cursor-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+
+  final long objects;
+  final Database database;
+  final Javalin api;
+  final Cursors cursors;
+
+  Catalog(BenchEnvironment env, long objects, PrintWriter out) {
+    this.objects = objects;
+    DatabaseConfig db = env.postgres.createDatabase("bench_catalog");
+    db = new DatabaseConfig(db.jdbcUrl(), db.user(), db.password(), 16);
+    database = new Database(db, "bench-catalog");
+    database.migrate();
+    long started = System.nanoTime();
+    long count = database.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM objects WHERE bucket = :b")
+        .bind("b", BUCKET).mapTo(Long.class).one());
+    if (count != objects) {
+      out.printf(Locale.ROOT, "Loading %,d objects into the index ...%n", objects);
+      out.flush();
+      database.jdbi().useHandle(h -> {
+        h.execute("DELETE FROM objects WHERE bucket = ?", BUCKET);
+        h.execute("""
+            INSERT INTO objects (bucket, key, size, etag, content_type, last_modified, storage_class,
+                                 sequencer, event_time)
+            SELECT 'deep',
+                   'data/' || lpad((g % 1000)::text, 4, '0') || '/object-' || lpad(g::text, 10, '0'),
+                   (g * 7919) % 100000000, md5(g::text), 'application/octet-stream',
+                   timestamptz '2024-01-01 00:00:00+00' + ((g * 104729) % :n) * interval '1 second',
+                   'STANDARD', lpad(to_hex(g), 16, '0'),
+                   timestamptz '2024-01-01 00:00:00+00'
+            FROM generate_series(1::bigint, :n) g""".replace(":n", Long.toString(objects)));
+        h.execute("VACUUM ANALYZE objects");
+      });
+      out.printf(Locale.ROOT, "  loaded in %.0f s%n", (System.nanoTime() - started) / 1e9);
+    }
+    ApiConfig config = new ApiConfig("127.0.0.1", 0, SECRET, Duration.ZERO, false, AccessPolicy.open(), 0, 1, db);
+    api = ApiApp.create(config, database, Clock.systemUTC()).start("127.0.0.1", 0);
+    cursors = new Cursors(new CursorCodec(SECRET, Duration.ZERO, Clock.systemUTC()));
+  }
+
+  String url(String pathAndQuery) {
+    return "http://127.0.0.1:" + api.port() + pathAndQuery;
+  }
+
+  @Override
+  public void close() {
+    api.stop();
+    database.close();
+  }
+}
