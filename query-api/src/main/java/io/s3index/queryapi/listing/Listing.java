@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
@@ -164,6 +165,41 @@ final class Listing {
     return binds;
   }
 
+  /** A page cut from a fetch of limit + 1 entries, in the requested order, with its cursors. */
+  private record Window<T>(List<T> page, String next, String previous) {}
+
+  /**
+   * Turns a fetch of up to {@code page_size + 1} entries into a page: the extra entry only says
+   * whether more follow; a previous page was fetched backwards and is reversed; the cursors carry
+   * the first and last entries' boundaries (sort value and key) and the walk's snapshot.
+   */
+  private <T> Window<T> window(ListingRequest r, String snapshot, List<T> fetched,
+      Function<T, String> sortValue, Function<T, String> boundary) {
+    boolean backwards = backwards(r);
+    boolean more = fetched.size() > r.pageSize();
+    List<T> page = new ArrayList<>(more ? fetched.subList(0, r.pageSize()) : fetched);
+    if (backwards) {
+      Collections.reverse(page);
+    }
+    boolean hasNext = backwards || more;
+    boolean hasPrevious = backwards ? more : r.cursor() != null;
+    String next = null;
+    String previous = null;
+    if (!page.isEmpty()) {
+      T first = page.get(0);
+      T last = page.get(page.size() - 1);
+      if (hasNext) {
+        next = cursors.encode(Cursor.Direction.NEXT, sortValue.apply(last), boundary.apply(last),
+            r.scope(), snapshot);
+      }
+      if (hasPrevious) {
+        previous = cursors.encode(Cursor.Direction.PREVIOUS, sortValue.apply(first),
+            boundary.apply(first), r.scope(), snapshot);
+      }
+    }
+    return new Window<>(page, next, previous);
+  }
+
   // ---- flat listings ----
 
   private static Statement flatStatement(ListingRequest r, String snapshot) {
@@ -200,30 +236,8 @@ final class Listing {
     Statement statement = flatStatement(r, snapshot);
     List<ObjectRow> rows = statement.bind(handle.createQuery(statement.sql()))
         .map((rs, ctx) -> ObjectRow.from(rs)).list();
-    boolean backwards = backwards(r);
-    boolean more = rows.size() > r.pageSize();
-    List<ObjectRow> page = new ArrayList<>(more ? rows.subList(0, r.pageSize()) : rows);
-    if (backwards) {
-      Collections.reverse(page);
-    }
-    boolean hasNext = backwards || more;
-    boolean hasPrevious = backwards ? more : r.cursor() != null;
-    String next = null;
-    String previous = null;
-    if (!page.isEmpty()) {
-      SortField sort = r.sortBy();
-      ObjectRow first = page.get(0);
-      ObjectRow last = page.get(page.size() - 1);
-      if (hasNext) {
-        next = cursors.encode(Cursor.Direction.NEXT, sort.cursorValue(last), last.key(), r.scope(),
-            snapshot);
-      }
-      if (hasPrevious) {
-        previous = cursors.encode(Cursor.Direction.PREVIOUS, sort.cursorValue(first), first.key(),
-            r.scope(), snapshot);
-      }
-    }
-    return new Page(page, null, next != null, previous != null, next, previous, null);
+    Window<ObjectRow> w = window(r, snapshot, rows, row -> r.sortBy().cursorValue(row), ObjectRow::key);
+    return new Page(w.page(), null, w.next() != null, w.previous() != null, w.next(), w.previous(), null);
   }
 
   // ---- folder listings ----
@@ -301,30 +315,11 @@ final class Listing {
           String commonPrefix = rs.getString("common_prefix");
           return new Entry(commonPrefix, commonPrefix == null ? ObjectRow.from(rs) : null);
         }).list();
-    boolean backwards = backwards(r);
-    boolean more = entries.size() > r.pageSize();
-    List<Entry> page = new ArrayList<>(more ? entries.subList(0, r.pageSize()) : entries);
-    if (backwards) {
-      Collections.reverse(page);
-    }
-    boolean hasNext = backwards || more;
-    boolean hasPrevious = backwards ? more : r.cursor() != null;
-    String next = null;
-    String previous = null;
-    if (!page.isEmpty()) {
-      Entry first = page.get(0);
-      Entry last = page.get(page.size() - 1);
-      if (hasNext) {
-        next = cursors.encode(Cursor.Direction.NEXT,
-            last.commonPrefix() != null ? ListingRequest.PREFIX_BOUNDARY : null, last.boundary(),
-            r.scope(), snapshot);
-      }
-      if (hasPrevious) {
-        previous = cursors.encode(Cursor.Direction.PREVIOUS,
-            first.commonPrefix() != null ? ListingRequest.PREFIX_BOUNDARY : null, first.boundary(),
-            r.scope(), snapshot);
-      }
-    }
+    Window<Entry> w = window(r, snapshot, entries,
+        e -> e.commonPrefix() != null ? ListingRequest.PREFIX_BOUNDARY : null, Entry::boundary);
+    List<Entry> page = w.page();
+    String next = w.next();
+    String previous = w.previous();
     List<ObjectRow> rows = new ArrayList<>();
     List<String> prefixes = new ArrayList<>();
     for (Entry e : page) {
