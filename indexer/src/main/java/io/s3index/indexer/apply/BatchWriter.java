@@ -68,7 +68,10 @@ public final class BatchWriter {
   public BatchWriter(Jdbi jdbi, boolean enrichment, Target target) {
     this.jdbi = jdbi;
     this.enrichment = enrichment;
-    this.upsertSql = target.sql(UPSERT);
+    // Without enrichment nothing needs the changed rows back: count them instead of shipping
+    // thousands of rows to the client per batch.
+    String upsert = target.sql(UPSERT);
+    this.upsertSql = enrichment ? upsert : upsert.substring(0, upsert.lastIndexOf("RETURNING"));
     this.removeVersionsSql = target.sql(REMOVE_VERSIONS);
   }
 
@@ -139,6 +142,21 @@ public final class BatchWriter {
       contentTypes.add(e.contentType());
       metadata.add(json(e.metadata()));
       enrich.add(enrichment && created && !e.isDescribed());
+    }
+    if (!enrichment) {
+      return handle.createUpdate(upsertSql)
+          .bindArray("buckets", String.class, buckets)
+          .bindArray("keys", String.class, keys)
+          .bindArray("sizes", Long.class, sizes)
+          .bindArray("etags", String.class, etags)
+          .bindArray("versionIds", String.class, versionIds)
+          .bindArray("sequencers", String.class, sequencers)
+          .bindArray("deleted", Boolean.class, deleted)
+          .bindArray("eventTimes", String.class, eventTimes)
+          .bindArray("contentTypes", String.class, contentTypes)
+          .bindArray("metadata", String.class, metadata)
+          .bindArray("enrich", Boolean.class, enrich)
+          .execute();
     }
     return collect(handle.createQuery(upsertSql)
         .bindArray("buckets", String.class, buckets)

@@ -22,6 +22,11 @@ final class DeepPagesBench {
   }
 
   void run(Report report, long[] depths, int keysetRepeats, int offsetRepeats) {
+    // Warm the HTTP path (JIT, pools) so that the samples measure pages, not compilation.
+    for (int i = 0; i < 300; i++) {
+      http.get(catalog.url("/v1/buckets/" + Catalog.BUCKET + "/objects?page_size=100&sort_by="
+          + (i % 2 == 0 ? "key" : "last_modified")));
+    }
     for (String sort : new String[] {"key", "last_modified"}) {
       double firstKeyset = Double.NaN;
       for (long depth : depths) {

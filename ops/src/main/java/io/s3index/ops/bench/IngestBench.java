@@ -152,11 +152,12 @@ final class IngestBench {
             .withGroupId("bench-ingest-" + run);
         Indexer indexer = Indexer.start(config, database);
         IndexerStats stats = indexer.stats();
+        // Sustained rate: timed from the first 10% of the topic (consumer joined, JIT warm) to the end.
         long firstAt = 0;
         long firstRecords = 0;
         long deadline = System.nanoTime() + 600_000_000_000L;
         while (stats.records() < events && System.nanoTime() < deadline) {
-          if (firstAt == 0 && stats.records() > 0) {
+          if (firstAt == 0 && stats.records() >= events / 10) {
             firstAt = System.nanoTime();
             firstRecords = stats.records();
           }
@@ -178,7 +179,8 @@ final class IngestBench {
     }
     enriched(report, topic, events, Report.median(rates));
     report.add(SECTION, "events per run", events, "events", "distinct keys, 4 partitions, batches of up to 5000");
-    report.add(SECTION, "median rate", Report.median(rates), "events/s", "over " + runs + " runs; target >= 20,000");
+    report.add(SECTION, "median rate", Report.median(rates), "events/s",
+        "over " + runs + " runs, each timed after its first 10%; target >= 20,000");
     report.add(SECTION, "slowest run", java.util.Arrays.stream(rates).min().orElse(0), "events/s", null);
     report.add(SECTION, "fastest run", java.util.Arrays.stream(rates).max().orElse(0), "events/s", null);
     report.add(SECTION, "time in parsing", 100 * parse / batch, "%", "share of batch time");
