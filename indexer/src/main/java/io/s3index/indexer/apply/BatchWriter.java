@@ -12,6 +12,7 @@ import java.util.Map;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.locator.ClasspathSqlLocator;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * Applies batches of object events to the index, set-wise: the batch is reduced to the newest
@@ -144,21 +145,19 @@ public final class BatchWriter {
       enrich.add(enrichment && created && !e.isDescribed());
     }
     if (!enrichment) {
-      return handle.createUpdate(upsertSql)
-          .bindArray("buckets", String.class, buckets)
-          .bindArray("keys", String.class, keys)
-          .bindArray("sizes", Long.class, sizes)
-          .bindArray("etags", String.class, etags)
-          .bindArray("versionIds", String.class, versionIds)
-          .bindArray("sequencers", String.class, sequencers)
-          .bindArray("deleted", Boolean.class, deleted)
-          .bindArray("eventTimes", String.class, eventTimes)
-          .bindArray("contentTypes", String.class, contentTypes)
-          .bindArray("metadata", String.class, metadata)
-          .bindArray("enrich", Boolean.class, enrich)
-          .execute();
+      return bindUpsert(handle.createUpdate(upsertSql), buckets, keys, sizes, etags, versionIds,
+          sequencers, deleted, eventTimes, contentTypes, metadata, enrich).execute();
     }
-    return collect(handle.createQuery(upsertSql)
+    return collect(bindUpsert(handle.createQuery(upsertSql), buckets, keys, sizes, etags,
+        versionIds, sequencers, deleted, eventTimes, contentTypes, metadata, enrich), toEnrich);
+  }
+
+  /** Binds the upsert's column arrays to either form of the statement (counted or RETURNING). */
+  private static <S extends SqlStatement<S>> S bindUpsert(S statement, List<String> buckets,
+      List<String> keys, List<Long> sizes, List<String> etags, List<String> versionIds,
+      List<String> sequencers, List<Boolean> deleted, List<String> eventTimes,
+      List<String> contentTypes, List<String> metadata, List<Boolean> enrich) {
+    return statement
         .bindArray("buckets", String.class, buckets)
         .bindArray("keys", String.class, keys)
         .bindArray("sizes", Long.class, sizes)
@@ -169,7 +168,7 @@ public final class BatchWriter {
         .bindArray("eventTimes", String.class, eventTimes)
         .bindArray("contentTypes", String.class, contentTypes)
         .bindArray("metadata", String.class, metadata)
-        .bindArray("enrich", Boolean.class, enrich), toEnrich);
+        .bindArray("enrich", Boolean.class, enrich);
   }
 
   private int removeVersions(Handle handle, List<ObjectEvent> round, List<AppliedCreate> toEnrich) {

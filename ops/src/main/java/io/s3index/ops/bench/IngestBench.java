@@ -81,17 +81,8 @@ final class IngestBench {
               EmbeddedS3.SECRET_KEY, true));
       Indexer indexer = Indexer.start(config, database);
       IndexerStats stats = indexer.stats();
-      long firstAt = 0;
-      long firstRecords = 0;
-      long deadline = System.nanoTime() + 600_000_000_000L;
-      while (stats.records() < events && System.nanoTime() < deadline) {
-        if (firstAt == 0 && stats.records() > 0) {
-          firstAt = System.nanoTime();
-          firstRecords = stats.records();
-        }
-        LockSupport.parkNanos(2_000_000);
-      }
-      long ingested = System.nanoTime();
+      Sustained timed = sustainedRate(stats, events);
+      long ingested = timed.doneAt();
       // The HeadObject rate is what matters here; waiting at most a minute for the queue bounds the run.
       long drainDeadline = ingested + 60_000_000_000L;
       while (stats.enriched() + stats.enrichmentFailures() < events && System.nanoTime() < drainDeadline) {
@@ -100,12 +91,12 @@ final class IngestBench {
       long drained = System.nanoTime();
       boolean complete = stats.enriched() + stats.enrichmentFailures() >= events;
       indexer.close();
-      double rate = (events - firstRecords) / ((ingested - firstAt) / 1e9);
+      double rate = timed.rate();
       out.printf(Locale.ROOT, "  with enrichment: %,.0f events/s ingested; HeadObject queue drained %.1f s later%n",
           rate, (drained - ingested) / 1e9);
       report.add(SECTION, "rate with enrichment on", rate, "events/s",
           String.format(Locale.ROOT, "%.2fx the median without; 16 concurrent HeadObject calls", rate / offRate));
-      report.add(SECTION, "HeadObject calls per second", stats.enriched() / ((drained - firstAt) / 1e9),
+      report.add(SECTION, "HeadObject calls per second", stats.enriched() / ((drained - timed.startedAt()) / 1e9),
           "calls/s", "embedded S3Proxy, beside ingest on the same 2 cores");
       report.add(SECTION, complete ? "enrichment lag after ingest" : "enrichment still queued after",
           (drained - ingested) / 1e9, "s", complete ? "queue drained after the last batch committed"
@@ -136,6 +127,33 @@ final class IngestBench {
     out.flush();
   }
 
+  /** A sustained ingest rate, and the instants it was measured between. */
+  private record Sustained(double rate, long startedAt, long doneAt) {}
+
+  /**
+   * Waits until the indexer has committed {@code events} records and returns the rate from the
+   * first 10% of the topic (consumer joined, JIT warm) to the end.
+   *
+   * @throws IllegalStateException if ingest does not finish within ten minutes
+   */
+  private static Sustained sustainedRate(IndexerStats stats, int events) {
+    long firstAt = 0;
+    long firstRecords = 0;
+    long deadline = System.nanoTime() + 600_000_000_000L;
+    while (stats.records() < events && System.nanoTime() < deadline) {
+      if (firstAt == 0 && stats.records() >= events / 10) {
+        firstAt = System.nanoTime();
+        firstRecords = stats.records();
+      }
+      LockSupport.parkNanos(2_000_000);
+    }
+    long done = System.nanoTime();
+    if (stats.records() < events) {
+      throw new IllegalStateException("ingest did not finish: " + stats.records() + " of " + events);
+    }
+    return new Sustained((events - firstRecords) / ((done - firstAt) / 1e9), firstAt, done);
+  }
+
   void run(Report report, int events, int runs) {
     out.println("Ingest: filling the topic ...");
     String topic = fill(env, "bench-ingest", events, out);
@@ -152,23 +170,9 @@ final class IngestBench {
             .withGroupId("bench-ingest-" + run);
         Indexer indexer = Indexer.start(config, database);
         IndexerStats stats = indexer.stats();
-        // Sustained rate: timed from the first 10% of the topic (consumer joined, JIT warm) to the end.
-        long firstAt = 0;
-        long firstRecords = 0;
-        long deadline = System.nanoTime() + 600_000_000_000L;
-        while (stats.records() < events && System.nanoTime() < deadline) {
-          if (firstAt == 0 && stats.records() >= events / 10) {
-            firstAt = System.nanoTime();
-            firstRecords = stats.records();
-          }
-          LockSupport.parkNanos(2_000_000);
-        }
-        long done = System.nanoTime();
+        Sustained timed = sustainedRate(stats, events);
         indexer.close();
-        if (stats.records() < events) {
-          throw new IllegalStateException("ingest did not finish: " + stats.records() + " of " + events);
-        }
-        rates[run] = (events - firstRecords) / ((done - firstAt) / 1e9);
+        rates[run] = timed.rate();
         parse += stats.parseNanos();
         write += stats.writeNanos();
         commit += stats.commitNanos();
