@@ -32,7 +32,7 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  */
 final class Listing {
 
-  /** The columns of an {@link ObjectRow}, read from table alias {@code a} ("" for none). */
+  /** The columns of an {@link ObjectRow} in the order it reads them, from table alias {@code a} ("" for none). */
   private static String columns(String a) {
     return a + "key, " + a + "size, " + a + "etag, " + a + "content_type, " + a + "last_modified, "
         + a + "storage_class, " + a + "version_id, " + a + "metadata::text AS metadata";
@@ -313,7 +313,7 @@ final class Listing {
     List<Entry> entries = statement.bind(handle.createQuery(statement.sql()))
         .map((rs, ctx) -> {
           String commonPrefix = rs.getString("common_prefix");
-          return new Entry(commonPrefix, commonPrefix == null ? ObjectRow.from(rs) : null);
+          return new Entry(commonPrefix, commonPrefix == null ? ObjectRow.from(rs, 3) : null);
         }).list();
     Window<Entry> w = window(r, snapshot, entries,
         e -> e.commonPrefix() != null ? ListingRequest.PREFIX_BOUNDARY : null, Entry::boundary);

@@ -87,7 +87,7 @@ public final class ListingRoutes {
     json.writeNumberField("size", row.size());
     json.writeStringField("etag", row.etag());
     json.writeStringField("content_type", row.contentType());
-    json.writeStringField("last_modified", row.lastModified().toString());
+    json.writeStringField("last_modified", IsoInstant.format(row.lastModified()));
     json.writeStringField("storage_class", row.storageClass());
     json.writeStringField("version_id", row.versionId());
     json.writeFieldName("metadata");
@@ -140,7 +140,7 @@ public final class ListingRoutes {
     node.put("size", row.size());
     node.put("etag", row.etag());
     node.put("content_type", row.contentType());
-    node.put("last_modified", row.lastModified().toString());
+    node.put("last_modified", IsoInstant.format(row.lastModified()));
     node.put("storage_class", row.storageClass());
     node.put("version_id", row.versionId());
     node.set("metadata", row.metadataJson() == null ? null : mapper.readTree(row.metadataJson()));

@@ -9,16 +9,24 @@ import java.time.OffsetDateTime;
 record ObjectRow(String key, long size, String etag, String contentType, Instant lastModified,
     String storageClass, String versionId, String metadataJson) {
 
-  /** Reads the columns every object query selects. */
+  /** Reads the columns every object query selects, in {@code Listing}'s column order. */
   static ObjectRow from(ResultSet rs) throws SQLException {
+    return from(rs, 1);
+  }
+
+  /**
+   * Reads the object columns starting at column {@code first} (1-based), by position: a lookup by
+   * name per column and row showed up on the request path.
+   */
+  static ObjectRow from(ResultSet rs, int first) throws SQLException {
     return new ObjectRow(
-        rs.getString("key"),
-        rs.getLong("size"),
-        rs.getString("etag"),
-        rs.getString("content_type"),
-        rs.getObject("last_modified", OffsetDateTime.class).toInstant(),
-        rs.getString("storage_class"),
-        rs.getString("version_id"),
-        rs.getString("metadata"));
+        rs.getString(first),
+        rs.getLong(first + 1),
+        rs.getString(first + 2),
+        rs.getString(first + 3),
+        rs.getObject(first + 4, OffsetDateTime.class).toInstant(),
+        rs.getString(first + 5),
+        rs.getString(first + 6),
+        rs.getString(first + 7));
   }
 }

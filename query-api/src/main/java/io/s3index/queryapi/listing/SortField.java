@@ -43,7 +43,7 @@ enum SortField {
   String cursorValue(ObjectRow row) {
     return switch (this) {
       case KEY -> null;
-      case LAST_MODIFIED -> row.lastModified().toString();
+      case LAST_MODIFIED -> IsoInstant.format(row.lastModified());
       case SIZE -> Long.toString(row.size());
     };
   }
