@@ -213,10 +213,15 @@ class RebuildIT {
     }
   }
 
+  /** Rows the rebuild has written so far: staged events, then the loaded shadow. */
   private static long shadowRows(Database database) {
     return database.jdbi().withHandle(h -> {
-      boolean exists = h.createQuery("SELECT to_regclass('objects_rebuild') IS NOT NULL").mapTo(Boolean.class).one();
-      return exists ? h.createQuery("SELECT count(*) FROM objects_rebuild").mapTo(Long.class).one() : 0L;
+      long rows = 0;
+      for (String table : new String[] {"objects_rebuild_events", "objects_rebuild"}) {
+        boolean exists = h.createQuery("SELECT to_regclass(:t) IS NOT NULL").bind("t", table).mapTo(Boolean.class).one();
+        rows += exists ? h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one() : 0L;
+      }
+      return rows;
     });
   }
 }

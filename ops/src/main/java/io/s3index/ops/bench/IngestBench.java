@@ -121,6 +121,11 @@ final class IngestBench {
     if (exit != 0) {
       throw new IllegalStateException("rebuild failed: " + log);
     }
+    for (String line : log.toString().split("\n")) {
+      if (!line.isBlank() && !line.contains("\r")) {
+        out.println("  | " + line.strip());
+      }
+    }
     report.add(SECTION, "rate during rebuild", events / seconds, "events/s",
         "ops rebuild end to end into an empty database (prepare, replay, swap); target >= 50,000");
     out.printf(Locale.ROOT, "  rebuild: %,.0f events/s%n", events / seconds);

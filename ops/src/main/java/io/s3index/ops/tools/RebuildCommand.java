@@ -33,6 +33,11 @@ import picocli.CommandLine.Spec;
  * {@code ops rebuild}: replays the events topic from its beginning into a shadow table, catches
  * up, and swaps it in atomically.
  *
+ * <p>The bulk of the topic is loaded set-wise: events are copied into an unlogged staging table,
+ * reduced with one sort to the newest per (bucket, key) (version removals then applied in
+ * sequencer order) into a shadow without indexes, and the shadow's indexes are built once
+ * afterwards. What arrives after that goes through the live writer's upsert.
+ *
  * <p>The swap pauses the live indexer for a moment (by locking its progress table, which every
  * indexer batch writes first), replays exactly up to the offsets the live indexer had applied,
  * and renames the tables in that one transaction. So after the swap the live indexer continues
@@ -86,12 +91,37 @@ public final class RebuildCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "rebuilding from %s (%,d events, %d partitions) into a shadow table%n", topic, total, partitions.size());
       Progress progress = new Progress(out, "replayed", total);
 
-      // Replay until close to the end of the topic.
-      while (lag(consumer, partitions, positions) > catchUpLag) {
-        replay(consumer, writer, positions, null, replayed);
-        progress.update(replayed[0]);
+      // The bulk of the topic, until close to its end: copied into staging, then reduced and
+      // indexed in one go.
+      try (StagingCopier copier = new StagingCopier(database.jdbi())) {
+        while (lag(consumer, partitions, positions) > catchUpLag) {
+          copier.copy(poll(consumer, positions, null, replayed));
+          progress.update(replayed[0]);
+        }
+        copier.finish();
       }
       progress.finish(replayed[0]);
+      long loading = System.nanoTime();
+      database.jdbi().useHandle(h -> {
+        h.execute("SET work_mem = '256MB'");
+        h.execute("CALL s3index_rebuild_load()");
+      });
+      long indexing = System.nanoTime();
+      database.jdbi().useHandle(h -> {
+        h.execute("SET maintenance_work_mem = '256MB'");
+        h.execute("CALL s3index_rebuild_index()");
+      });
+      long removing = System.nanoTime();
+      int removals = applyStagedRemovals(database, writer);
+      database.jdbi().useHandle(h -> h.execute("DROP TABLE objects_rebuild_events"));
+      out.printf(Locale.ROOT, "reduced to the newest event per key in %.1f s, indexed in %.1f s, "
+          + "%,d version removals applied in %.1f s%n", (indexing - loading) / 1e9, (removing - indexing) / 1e9,
+          removals, (System.nanoTime() - removing) / 1e9);
+
+      // What arrived meanwhile, through the live writer's upsert.
+      while (lag(consumer, partitions, positions) > catchUpLag) {
+        replay(consumer, writer, positions, null, replayed);
+      }
       database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_carry_enrichment()"));
 
       // Pause the live indexer, replay up to exactly where it is, swap.
@@ -146,6 +176,15 @@ public final class RebuildCommand implements Callable<Integer> {
    */
   private void replay(KafkaConsumer<String, byte[]> consumer, BatchWriter writer,
       Map<TopicPartition, Long> positions, Map<TopicPartition, Long> limits, long[] replayed) {
+    ApplyResult ignored = writer.apply(poll(consumer, positions, limits, replayed));
+  }
+
+  /**
+   * Polls once and parses what it got, advancing {@code positions}; with {@code limits}, only
+   * records below each partition's limit, and the consumer is rewound to them.
+   */
+  private List<ObjectEvent> poll(KafkaConsumer<String, byte[]> consumer,
+      Map<TopicPartition, Long> positions, Map<TopicPartition, Long> limits, long[] replayed) {
     ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
     List<ObjectEvent> events = new ArrayList<>(records.count());
     for (TopicPartition partition : records.partitions()) {
@@ -162,11 +201,43 @@ public final class RebuildCommand implements Callable<Integer> {
         replayed[0]++;
       }
     }
-    ApplyResult ignored = writer.apply(events);
     if (limits != null) {
       for (TopicPartition partition : records.partitions()) {
         consumer.seek(partition, positions.get(partition));
       }
+    }
+    return events;
+  }
+
+  /**
+   * Applies the staged permanent removals of single versions to the loaded shadow, oldest
+   * first, through the live writer (each is judged against the row it finds); returns how many.
+   */
+  private static int applyStagedRemovals(Database database, BatchWriter writer) {
+    int applied = 0;
+    String afterSequencer = "";
+    long afterOrd = -1;
+    while (true) {
+      String fromSequencer = afterSequencer;
+      long fromOrd = afterOrd;
+      List<Object[]> rows = database.jdbi().withHandle(h -> h.createQuery("""
+              SELECT ord, bucket, key, version_id, sequencer, event_time
+              FROM objects_rebuild_events
+              WHERE removal AND (sequencer, ord) > (:sequencer, :ord)
+              ORDER BY sequencer, ord LIMIT 10000""")
+          .bind("sequencer", fromSequencer).bind("ord", fromOrd)
+          .map((rs, c) -> new Object[] {rs.getLong(1), new ObjectEvent(rs.getString(2), rs.getString(3),
+              ObjectEvent.Kind.VERSION_REMOVED, 0, null, rs.getString(4), rs.getString(5),
+              rs.getObject(6, java.time.OffsetDateTime.class).toInstant(), "ObjectRemoved:Delete", null, null)})
+          .list());
+      if (rows.isEmpty()) {
+        return applied;
+      }
+      ApplyResult ignored = writer.apply(rows.stream().map(r -> (ObjectEvent) r[1]).toList());
+      applied += rows.size();
+      Object[] last = rows.get(rows.size() - 1);
+      afterOrd = (Long) last[0];
+      afterSequencer = ((ObjectEvent) last[1]).sequencer();
     }
   }
 
