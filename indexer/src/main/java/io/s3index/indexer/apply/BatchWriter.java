@@ -59,7 +59,7 @@ public final class BatchWriter {
   private final boolean enrichment;
   private final String upsertSql;
   private final String removeVersionsSql;
-  private final ObjectMapper mapper = new ObjectMapper();
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** @param enrichment whether creates that carry no content type or metadata are queued for HeadObject */
   public BatchWriter(Jdbi jdbi, boolean enrichment) {
@@ -141,7 +141,7 @@ public final class BatchWriter {
       deleted.add(!created);
       eventTimes.add(e.eventTime().toString());
       contentTypes.add(e.contentType());
-      metadata.add(json(e.metadata()));
+      metadata.add(metadataJson(e.metadata()));
       enrich.add(enrichment && created && !e.isDescribed());
     }
     if (!enrichment) {
@@ -220,12 +220,13 @@ public final class BatchWriter {
         }));
   }
 
-  private String json(Map<String, String> metadata) {
+  /** User metadata as the JSON text the index stores (null stays null); also used by ops rebuild. */
+  public static String metadataJson(Map<String, String> metadata) {
     if (metadata == null) {
       return null;
     }
     try {
-      return mapper.writeValueAsString(metadata);
+      return MAPPER.writeValueAsString(metadata);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize metadata", e);
     }

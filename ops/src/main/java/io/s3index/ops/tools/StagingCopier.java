@@ -1,12 +1,10 @@
 package io.s3index.ops.tools;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.s3index.indexer.apply.BatchWriter;
 import io.s3index.shared.events.ObjectEvent;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,7 +25,6 @@ final class StagingCopier implements AutoCloseable {
   private static final String COPY = "COPY objects_rebuild_events (ord, bucket, key, size, etag, "
       + "content_type, version_id, sequencer, deleted, removal, metadata, event_time) FROM STDIN";
 
-  private final ObjectMapper mapper = new ObjectMapper();
   private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "rebuild-copy");
     t.setDaemon(true);
@@ -84,7 +81,7 @@ final class StagingCopier implements AutoCloseable {
       field(b, e.sequencer());
       b.append(e.kind() != ObjectEvent.Kind.CREATED).append('\t');
       b.append(e.kind() == ObjectEvent.Kind.VERSION_REMOVED).append('\t');
-      field(b, json(e.metadata()));
+      field(b, BatchWriter.metadataJson(e.metadata()));
       b.append(e.eventTime()).append('\n');
     }
     return b.toString().getBytes(StandardCharsets.UTF_8);
@@ -107,17 +104,6 @@ final class StagingCopier implements AutoCloseable {
       }
     }
     b.append('\t');
-  }
-
-  private String json(Map<String, String> metadata) {
-    if (metadata == null) {
-      return null;
-    }
-    try {
-      return mapper.writeValueAsString(metadata);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize metadata", e);
-    }
   }
 
   @Override
