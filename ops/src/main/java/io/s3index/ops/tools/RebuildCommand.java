@@ -214,32 +214,30 @@ public final class RebuildCommand implements Callable<Integer> {
    * first, through the live writer (each is judged against the row it finds); returns how many.
    */
   private static int applyStagedRemovals(Database database, BatchWriter writer) {
+    record Staged(long ord, ObjectEvent event) {}
     int applied = 0;
-    String afterSequencer = "";
-    long afterOrd = -1;
+    Staged last = new Staged(-1, null);
     while (true) {
-      String fromSequencer = afterSequencer;
-      long fromOrd = afterOrd;
-      List<Object[]> rows = database.jdbi().withHandle(h -> h.createQuery("""
+      Staged after = last;
+      List<Staged> rows = database.jdbi().withHandle(h -> h.createQuery("""
               SELECT ord, bucket, key, version_id, sequencer, event_time
               FROM objects_rebuild_events
               WHERE removal AND (sequencer, ord) > (:sequencer, :ord)
               ORDER BY sequencer, ord LIMIT 10000""")
-          .bind("sequencer", fromSequencer).bind("ord", fromOrd)
-          .map((rs, c) -> new Object[] {rs.getLong(1), new ObjectEvent(rs.getString(2), rs.getString(3),
+          .bind("sequencer", after.event() == null ? "" : after.event().sequencer()).bind("ord", after.ord())
+          .map((rs, c) -> new Staged(rs.getLong(1), new ObjectEvent(rs.getString(2), rs.getString(3),
               ObjectEvent.Kind.VERSION_REMOVED, 0, null, rs.getString(4), rs.getString(5),
-              rs.getObject(6, java.time.OffsetDateTime.class).toInstant(), "ObjectRemoved:Delete", null, null)})
+              rs.getObject(6, java.time.OffsetDateTime.class).toInstant(), "ObjectRemoved:Delete", null, null)))
           .list());
       if (rows.isEmpty()) {
         return applied;
       }
-      ApplyResult ignored = writer.apply(rows.stream().map(r -> (ObjectEvent) r[1]).toList());
+      ApplyResult ignored = writer.apply(rows.stream().map(Staged::event).toList());
       applied += rows.size();
-      Object[] last = rows.get(rows.size() - 1);
-      afterOrd = (Long) last[0];
-      afterSequencer = ((ObjectEvent) last[1]).sequencer();
+      last = rows.get(rows.size() - 1);
     }
   }
+
 
   /** Pauses the live indexer, replays to its offsets, swaps; returns how long it was paused (ms). */
   private long swap(Database database, KafkaConsumer<String, byte[]> consumer, BatchWriter writer,

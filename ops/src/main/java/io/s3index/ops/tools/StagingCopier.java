@@ -44,18 +44,13 @@ final class StagingCopier implements AutoCloseable {
       return;
     }
     byte[] rows = encode(events);
-    await();
+    finish();
     inFlight = thread.submit(() -> jdbi.withHandle(h -> h.getConnection()
         .unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new ByteArrayInputStream(rows))));
   }
 
-  /** Waits until every batch is stored (each commits on its own). */
+  /** Waits until every queued batch is stored (each commits on its own). */
   void finish() {
-    await();
-  }
-
-  /** Waits until the batch in flight is stored. */
-  private void await() {
     try {
       inFlight.get();
     } catch (InterruptedException e) {
