@@ -30,7 +30,7 @@ public final class ApiApp {
     Problems problems = new Problems(mapper);
     Access access = new Access(config.access(),
         new RateLimiter(config.rateLimit(), config.rateBurst(), System::nanoTime));
-    ListingRoutes listing = new ListingRoutes(database.jdbi(), cursors, mapper);
+    ListingRoutes listing = new ListingRoutes(database.jdbi(), cursors);
     BucketRoutes buckets = new BucketRoutes(database.jdbi(), mapper);
     StatusRoutes status = new StatusRoutes(database.jdbi(), mapper, clock);
     HttpMetrics metrics = new HttpMetrics();
@@ -41,7 +41,8 @@ public final class ApiApp {
       javalin.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
       javalin.routes.before(ApiApp::requestId);
       javalin.routes.before("/v1/*", access::authenticate);
-      javalin.routes.after("/v1/*", status::addFreshnessHeader);
+      // Before, not after: a large page is committed to the client while it is written.
+      javalin.routes.before("/v1/*", status::addFreshnessHeader);
       javalin.routes.after(ctx -> MDC.remove("request_id"));
       problems.install(javalin);
       metrics.install(javalin);

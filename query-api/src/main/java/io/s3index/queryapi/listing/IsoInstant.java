@@ -1,5 +1,6 @@
 package io.s3index.queryapi.listing;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 
@@ -17,48 +18,61 @@ final class IsoInstant {
 
   private IsoInstant() {}
 
+  /** The most bytes {@link #write} writes (a nine-digit year, as {@link Instant#MAX} has). */
+  static final int MAX_LENGTH = 40;
+
   static String format(Instant instant) {
-    long seconds = instant.getEpochSecond();
-    if (seconds < FIRST || seconds >= END) {
-      return instant.toString();
-    }
-    LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(seconds, SECONDS_PER_DAY));
-    int year = date.getYear();
-    int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
-    int nano = instant.getNano();
-    char[] out = new char[30];
-    digits(out, 0, year, 4);
-    out[4] = '-';
-    digits(out, 5, date.getMonthValue(), 2);
-    out[7] = '-';
-    digits(out, 8, date.getDayOfMonth(), 2);
-    out[10] = 'T';
-    digits(out, 11, secondOfDay / 3600, 2);
-    out[13] = ':';
-    digits(out, 14, secondOfDay / 60 % 60, 2);
-    out[16] = ':';
-    digits(out, 17, secondOfDay % 60, 2);
-    int length = 19;
-    if (nano > 0) {
-      out[length++] = '.';
-      if (nano % 1_000_000 == 0) {
-        digits(out, length, nano / 1_000_000, 3);
-        length += 3;
-      } else if (nano % 1_000 == 0) {
-        digits(out, length, nano / 1_000, 6);
-        length += 6;
-      } else {
-        digits(out, length, nano, 9);
-        length += 9;
-      }
-    }
-    out[length++] = 'Z';
-    return new String(out, 0, length);
+    byte[] out = new byte[MAX_LENGTH];
+    return new String(out, 0, write(instant, out, 0), StandardCharsets.US_ASCII);
   }
 
-  private static void digits(char[] out, int at, int value, int width) {
+  /**
+   * Writes the instant as ASCII at {@code at}, which must have {@link #MAX_LENGTH} bytes of room.
+   *
+   * @return the index after the last byte written
+   */
+  static int write(Instant instant, byte[] out, int at) {
+    long seconds = instant.getEpochSecond();
+    if (seconds < FIRST || seconds >= END) {
+      byte[] text = instant.toString().getBytes(StandardCharsets.US_ASCII);
+      System.arraycopy(text, 0, out, at, text.length);
+      return at + text.length;
+    }
+    LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(seconds, SECONDS_PER_DAY));
+    int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
+    int nano = instant.getNano();
+    digits(out, at, date.getYear(), 4);
+    out[at + 4] = '-';
+    digits(out, at + 5, date.getMonthValue(), 2);
+    out[at + 7] = '-';
+    digits(out, at + 8, date.getDayOfMonth(), 2);
+    out[at + 10] = 'T';
+    digits(out, at + 11, secondOfDay / 3600, 2);
+    out[at + 13] = ':';
+    digits(out, at + 14, secondOfDay / 60 % 60, 2);
+    out[at + 16] = ':';
+    digits(out, at + 17, secondOfDay % 60, 2);
+    int end = at + 19;
+    if (nano > 0) {
+      out[end++] = '.';
+      if (nano % 1_000_000 == 0) {
+        digits(out, end, nano / 1_000_000, 3);
+        end += 3;
+      } else if (nano % 1_000 == 0) {
+        digits(out, end, nano / 1_000, 6);
+        end += 6;
+      } else {
+        digits(out, end, nano, 9);
+        end += 9;
+      }
+    }
+    out[end++] = 'Z';
+    return end;
+  }
+
+  private static void digits(byte[] out, int at, int value, int width) {
     for (int i = at + width - 1; i >= at; i--) {
-      out[i] = (char) ('0' + value % 10);
+      out[i] = (byte) ('0' + value % 10);
       value /= 10;
     }
   }

@@ -1,17 +1,11 @@
 package io.s3index.queryapi.listing;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.s3index.queryapi.QueryString;
 import io.s3index.queryapi.access.Access;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.shared.cursor.CursorCodec;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +20,11 @@ public final class ListingRoutes {
 
   private final Jdbi jdbi;
   private final CursorCodec cursors;
-  private final ObjectMapper mapper;
   private final Listing listing;
 
-  public ListingRoutes(Jdbi jdbi, CursorCodec cursors, ObjectMapper mapper) {
+  public ListingRoutes(Jdbi jdbi, CursorCodec cursors) {
     this.jdbi = jdbi;
     this.cursors = cursors;
-    this.mapper = mapper;
     this.listing = new Listing(jdbi, cursors);
   }
 
@@ -48,58 +40,45 @@ public final class ListingRoutes {
     Access.requireRead(ctx, bucket, request.prefix());
     Listing.Page page = listing.page(request);
 
-    // Streamed straight to bytes: no tree of nodes, stored metadata JSON written as it is.
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream(256 + page.rows().size() * 300);
-    try (JsonGenerator json = mapper.getFactory().createGenerator(buffer)) {
-      json.writeStartObject();
-      json.writeArrayFieldStart("data");
-      for (ObjectRow row : page.rows()) {
-        write(json, row);
-      }
-      json.writeEndArray();
-      if (page.commonPrefixes() != null) {
-        json.writeArrayFieldStart("common_prefixes");
-        for (String prefix : page.commonPrefixes()) {
-          json.writeString(prefix);
-        }
-        json.writeEndArray();
-      }
-      json.writeObjectFieldStart("pagination");
-      json.writeNumberField("page_size", request.pageSize());
-      json.writeBooleanField("has_next", page.hasNext());
-      json.writeBooleanField("has_previous", page.hasPrevious());
-      json.writeStringField("next_cursor", page.nextCursor());
-      json.writeStringField("previous_cursor", page.previousCursor());
-      json.writeStringField("sort_by", request.sortBy().parameterValue());
-      json.writeStringField("sort_order", request.descending() ? "desc" : "asc");
-      if (page.totalCount() != null) {
-        json.writeNumberField("total_count", page.totalCount());
-      }
-      json.writeEndObject();
-      json.writeEndObject();
+    JsonOut json = new JsonOut(512 + page.rows().size() * 320);
+    json.beginObject().name("data").beginArray();
+    for (ObjectRow row : page.rows()) {
+      row.write(json);
     }
-    ctx.contentType("application/json").result(buffer.toByteArray());
+    json.endArray();
+    if (page.commonPrefixes() != null) {
+      json.name("common_prefixes").beginArray();
+      for (String prefix : page.commonPrefixes()) {
+        json.string(prefix);
+      }
+      json.endArray();
+    }
+    json.name("pagination").beginObject()
+        .name("page_size").number(request.pageSize())
+        .name("has_next").bool(page.hasNext())
+        .name("has_previous").bool(page.hasPrevious())
+        .name("next_cursor").string(page.nextCursor())
+        .name("previous_cursor").string(page.previousCursor())
+        .name("sort_by").string(request.sortBy().parameterValue())
+        .name("sort_order").string(request.descending() ? "desc" : "asc");
+    if (page.totalCount() != null) {
+      json.name("total_count").number(page.totalCount());
+    }
+    json.endObject().endObject();
+    send(ctx, json);
   }
 
-  private static void write(JsonGenerator json, ObjectRow row) throws IOException {
-    json.writeStartObject();
-    json.writeStringField("key", row.key());
-    json.writeNumberField("size", row.size());
-    json.writeStringField("etag", row.etag());
-    json.writeStringField("content_type", row.contentType());
-    json.writeStringField("last_modified", IsoInstant.format(row.lastModified()));
-    json.writeStringField("storage_class", row.storageClass());
-    json.writeStringField("version_id", row.versionId());
-    json.writeFieldName("metadata");
-    if (row.metadataJson() == null) {
-      json.writeNull();
-    } else {
-      json.writeRawValue(row.metadataJson());
-    }
-    json.writeEndObject();
+  /**
+   * Writes the document into the response stream (compressed there when the client asks), with
+   * no intermediate copy. Headers are all set by now: after-handlers may run once the body is
+   * committed.
+   */
+  private static void send(Context ctx, JsonOut json) throws IOException {
+    ctx.contentType("application/json");
+    json.writeTo(ctx.outputStream());
   }
 
-  private void one(Context ctx) throws JsonProcessingException {
+  private void one(Context ctx) throws IOException {
     String bucket = bucket(ctx);
     String key = ctx.pathParam("key");
     Map<String, List<String>> query = QueryString.parse(ctx.queryString());
@@ -122,8 +101,10 @@ public final class ListingRoutes {
         .bind("key", key)
         .map((rs, c) -> ObjectRow.from(rs))
         .findOne());
-    json(ctx, view(row.orElseThrow(() ->
-        ApiProblem.notFound("No object '" + key + "' in bucket '" + bucket + "'"))));
+    JsonOut json = new JsonOut(512);
+    row.orElseThrow(() -> ApiProblem.notFound("No object '" + key + "' in bucket '" + bucket + "'"))
+        .write(json);
+    send(ctx, json);
   }
 
   private static String bucket(Context ctx) {
@@ -132,22 +113,5 @@ public final class ListingRoutes {
       throw ApiProblem.validation(Map.of("bucket", "is not a bucket name"));
     }
     return bucket;
-  }
-
-  private ObjectNode view(ObjectRow row) throws JsonProcessingException {
-    ObjectNode node = mapper.createObjectNode();
-    node.put("key", row.key());
-    node.put("size", row.size());
-    node.put("etag", row.etag());
-    node.put("content_type", row.contentType());
-    node.put("last_modified", IsoInstant.format(row.lastModified()));
-    node.put("storage_class", row.storageClass());
-    node.put("version_id", row.versionId());
-    node.set("metadata", row.metadataJson() == null ? null : mapper.readTree(row.metadataJson()));
-    return node;
-  }
-
-  private void json(Context ctx, Object body) throws JsonProcessingException {
-    ctx.contentType("application/json").result(mapper.writeValueAsBytes(body));
   }
 }

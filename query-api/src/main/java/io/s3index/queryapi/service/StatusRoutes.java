@@ -39,7 +39,7 @@ public final class StatusRoutes {
     config.routes.get("/v1/status", this::status);
   }
 
-  /** After-handler for /v1: adds the freshness header when it is known. */
+  /** Before-handler for /v1: adds the freshness header when it is known. */
   public void addFreshnessHeader(Context ctx) {
     Instant now = clock.instant();
     Cached cached = newest.get();
