@@ -2,6 +2,7 @@ package io.s3index.ops.bench;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -73,9 +74,11 @@ final class ApiOverheadBench {
 
   /**
    * With wrk: one page at a fixed depth, over HTTP by wrk (2 threads, 4 connections) and the
-   * same query over JDBC by 4 threads, each warmed up and then measured for the same time.
+   * same query over JDBC by 4 threads. Both warm up first, then they take turns, a round each at
+   * a time: this machine's speed drifts by a fifth over minutes, so one long run of each would
+   * compare two different machines. The ratio is the median of the rounds' ratios.
    */
-  private boolean withWrk(Report report, long millis, long warmupMillis) throws Exception {
+  private boolean withWrk(Report report, int rounds, long roundMillis, long warmupMillis) throws Exception {
     String wrk = wrk();
     if (wrk == null) {
       return false;
@@ -83,28 +86,62 @@ final class ApiOverheadBench {
     String after = randomKey(new Random(7));
     String url = catalog.url("/v1/buckets/" + Catalog.BUCKET + "/objects?page_size=100&cursor="
         + catalog.cursors.after(Catalog.BUCKET, "page_size=100", null, after));
-    long seconds = Math.max(3, millis / 1000);
+    long seconds = Math.max(1, roundMillis / 1000);
     long warmupSeconds = Math.max(3, warmupMillis / 1000);
     out.println("  HTTP load: wrk -t2 -c4 -d" + seconds + "s --latency '" + url + "'");
     out.flush();
-    // Both paths warm up as long as they are measured: the HTTP path is far more code for the
-    // JIT to compile, on the same two cores that serve the load.
+    // Both paths warm up as long: the HTTP path is far more code for the JIT to compile, on the
+    // same two cores that serve the load.
     run(List.of(wrk, "-t2", "-c4", "-d" + warmupSeconds + "s", url));
-    String output = run(List.of(wrk, "-t2", "-c4", "-d" + seconds + "s", "--latency", url));
-    double rps = Double.parseDouble(output.replaceAll("(?s).*Requests/sec:\\s+([0-9.]+).*", "$1"));
-    String p50 = output.replaceAll("(?s).*\\s50%\\s+(\\S+).*", "$1");
-    String p99 = output.replaceAll("(?s).*\\s99%\\s+(\\S+).*", "$1");
     measure(4, warmupSeconds * 1000, (r, k) -> jdbc(after));
-    Result viaJdbc = measure(4, millis, (r, k) -> jdbc(after));
-    report.add(SECTION, "HTTP pages per second (wrk, 4 connections)", rps, "pages/s", "p50 " + p50 + ", p99 " + p99);
-    report.add(SECTION, "same SQL over JDBC, pages per second (4 threads)", viaJdbc.pagesPerSecond(), "pages/s",
-        String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", Report.percentile(viaJdbc.latenciesMs(), 50),
-            Report.percentile(viaJdbc.latenciesMs(), 99)));
-    report.add(SECTION, "HTTP / JDBC throughput", rps / viaJdbc.pagesPerSecond(), "x",
-        "target >= 0.5; the same page (100 rows, ~25 KB of JSON); server, PostgreSQL and load share 2 cores");
-    out.printf(Locale.ROOT, "  wrk %,.0f pages/s, JDBC %,.0f pages/s%n", rps, viaJdbc.pagesPerSecond());
-    out.flush();
+    double[] http = new double[rounds];
+    double[] viaJdbc = new double[rounds];
+    double[] ratios = new double[rounds];
+    double[] httpP50 = new double[rounds];
+    double[] httpP99 = new double[rounds];
+    List<Double> jdbcLatencies = new ArrayList<>();
+    for (int i = 0; i < rounds; i++) {
+      String output = run(List.of(wrk, "-t2", "-c4", "-d" + seconds + "s", "--latency", url));
+      http[i] = Double.parseDouble(output.replaceAll("(?s).*Requests/sec:\\s+([0-9.]+).*", "$1"));
+      httpP50[i] = millis(output.replaceAll("(?s).*\\s50%\\s+(\\S+).*", "$1"));
+      httpP99[i] = millis(output.replaceAll("(?s).*\\s99%\\s+(\\S+).*", "$1"));
+      Result round = measure(4, seconds * 1000, (r, k) -> jdbc(after));
+      viaJdbc[i] = round.pagesPerSecond();
+      for (double l : round.latenciesMs()) {
+        jdbcLatencies.add(l);
+      }
+      ratios[i] = http[i] / viaJdbc[i];
+      out.printf(Locale.ROOT, "  round %d: wrk %,.0f pages/s, JDBC %,.0f pages/s, %.2fx%n", i + 1, http[i],
+          viaJdbc[i], ratios[i]);
+      out.flush();
+    }
+    double[] l = jdbcLatencies.stream().mapToDouble(Double::doubleValue).toArray();
+    report.add(SECTION, "HTTP pages per second (wrk, 4 connections)", Report.percentile(http, 50), "pages/s",
+        String.format(Locale.ROOT, "median of %d rounds of %d s; p50 %.2f ms, p99 %.2f ms (medians of the rounds')",
+            rounds, seconds, Report.percentile(httpP50, 50), Report.percentile(httpP99, 50)));
+    report.add(SECTION, "same SQL over JDBC, pages per second (4 threads)", Report.percentile(viaJdbc, 50), "pages/s",
+        String.format(Locale.ROOT, "median of %d rounds; p50 %.2f ms, p99 %.2f ms", rounds,
+            Report.percentile(l, 50), Report.percentile(l, 99)));
+    report.add(SECTION, "HTTP / JDBC throughput", Report.percentile(ratios, 50), "x",
+        String.format(Locale.ROOT, "target >= 0.5; median of the rounds' ratios (lowest %.2f, highest %.2f); "
+            + "the same page (100 rows, ~25 KB of JSON); server, PostgreSQL and load share 2 cores",
+            Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0)));
     return true;
+  }
+
+  /** A wrk latency ("812.00us", "1.20ms", "2.01s") in milliseconds. */
+  private static double millis(String wrkLatency) {
+    double value = Double.parseDouble(wrkLatency.replaceAll("[a-z]+$", ""));
+    if (wrkLatency.endsWith("us")) {
+      return value / 1000;
+    }
+    if (wrkLatency.endsWith("ms")) {
+      return value;
+    }
+    if (wrkLatency.endsWith("s")) {
+      return value * 1000;
+    }
+    throw new IllegalArgumentException("unexpected wrk latency " + wrkLatency);
   }
 
   private static String run(List<String> command) throws Exception {
@@ -117,14 +154,16 @@ final class ApiOverheadBench {
   }
 
   /**
-   * @param millis how long each path is measured
+   * @param rounds how many turns each path takes, alternating (with wrk)
+   * @param roundMillis how long each turn lasts
    * @param warmupMillis how long each path runs first, unmeasured (the JIT compiles the HTTP path
    *     under load for about half a minute on two cores before its rate settles)
    */
-  void run(Report report, long millis, long warmupMillis) throws Exception {
-    if (withWrk(report, millis, warmupMillis)) {
+  void run(Report report, int rounds, long roundMillis, long warmupMillis) throws Exception {
+    if (withWrk(report, rounds, roundMillis, warmupMillis)) {
       return;
     }
+    long millis = rounds * roundMillis;
     int clients = 4;
     Http http = new Http();
     // Cursors minted at random depths: each HTTP page is then the single keyset query below.

@@ -83,7 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
               report.print(DeepPagesBench.SECTION);
             }
             case api_overhead -> {
-              new ApiOverheadBench(catalog, out).run(report, quick ? 4_000 : 15_000, quick ? 4_000 : 40_000);
+              new ApiOverheadBench(catalog, out).run(report, quick ? 2 : 6, quick ? 2_000 : 5_000, quick ? 4_000 : 40_000);
               report.print(ApiOverheadBench.SECTION);
             }
             case index_vs_s3 -> {

@@ -71,10 +71,15 @@ public final class ListingRoutes {
   /**
    * Writes the document into the response stream (compressed there when the client asks), with
    * no intermediate copy. Headers are all set by now: after-handlers may run once the body is
-   * committed.
+   * committed. Uncompressed, its length is known, so it goes out in one write with a
+   * Content-Length instead of as chunks plus a final empty chunk.
    */
   private static void send(Context ctx, JsonOut json) throws IOException {
     ctx.contentType("application/json");
+    if (ctx.header("Accept-Encoding") == null) {
+      // Nothing compresses an answer to a client that accepts no encoding.
+      ctx.res().setContentLength(json.size());
+    }
     json.writeTo(ctx.outputStream());
   }
 

@@ -6,10 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3index.queryapi.ApiClient;
 import io.s3index.queryapi.IndexFixture;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,6 +120,33 @@ class ObjectJsonIT {
       assertThat(one.status()).as(KEYS.get(i)).isEqualTo(200);
       assertObject(one.body());
       assertThat(one.body().path("key").asText()).isEqualTo(KEYS.get(i));
+    }
+  }
+
+  @Test
+  void aPageHasItsLengthUncompressedAndIsGzippedWhenAsked() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    // Far larger than the server's output buffer, which would otherwise find the length itself.
+    List<IndexFixture.Row> rows = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      rows.add(new IndexFixture.Row("json-big", "object-" + i, i, Instant.EPOCH, "text/plain"));
+    }
+    index.put(rows);
+    URI uri = URI.create("http://127.0.0.1:" + api.port() + "/v1/buckets/json-big/objects?page_size=1000");
+    HttpResponse<byte[]> plain = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(plain.statusCode()).isEqualTo(200);
+    assertThat(plain.headers().firstValue("content-length")).contains(String.valueOf(plain.body().length));
+    assertThat(plain.headers().firstValue("transfer-encoding")).isEmpty();
+    JsonNode page = MAPPER.readTree(plain.body());
+    assertThat(page.path("data")).hasSize(400);
+    assertThat(plain.body().length).isGreaterThan(40_000);
+
+    HttpResponse<byte[]> gzipped = http.send(HttpRequest.newBuilder(uri).header("Accept-Encoding", "gzip").build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(gzipped.statusCode()).isEqualTo(200);
+    assertThat(gzipped.headers().firstValue("content-encoding")).contains("gzip");
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped.body()))) {
+      assertThat(MAPPER.readTree(in.readAllBytes())).isEqualTo(page);
     }
   }
 }
