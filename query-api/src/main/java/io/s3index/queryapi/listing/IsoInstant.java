@@ -41,39 +41,32 @@ final class IsoInstant {
     LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(seconds, SECONDS_PER_DAY));
     int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
     int nano = instant.getNano();
-    digits(out, at, date.getYear(), 4);
+    Digits.write(out, at, date.getYear(), 4);
     out[at + 4] = '-';
-    digits(out, at + 5, date.getMonthValue(), 2);
+    Digits.write(out, at + 5, date.getMonthValue(), 2);
     out[at + 7] = '-';
-    digits(out, at + 8, date.getDayOfMonth(), 2);
+    Digits.write(out, at + 8, date.getDayOfMonth(), 2);
     out[at + 10] = 'T';
-    digits(out, at + 11, secondOfDay / 3600, 2);
+    Digits.write(out, at + 11, secondOfDay / 3600, 2);
     out[at + 13] = ':';
-    digits(out, at + 14, secondOfDay / 60 % 60, 2);
+    Digits.write(out, at + 14, secondOfDay / 60 % 60, 2);
     out[at + 16] = ':';
-    digits(out, at + 17, secondOfDay % 60, 2);
+    Digits.write(out, at + 17, secondOfDay % 60, 2);
     int end = at + 19;
     if (nano > 0) {
       out[end++] = '.';
       if (nano % 1_000_000 == 0) {
-        digits(out, end, nano / 1_000_000, 3);
+        Digits.write(out, end, nano / 1_000_000, 3);
         end += 3;
       } else if (nano % 1_000 == 0) {
-        digits(out, end, nano / 1_000, 6);
+        Digits.write(out, end, nano / 1_000, 6);
         end += 6;
       } else {
-        digits(out, end, nano, 9);
+        Digits.write(out, end, nano, 9);
         end += 9;
       }
     }
     out[end++] = 'Z';
     return end;
-  }
-
-  private static void digits(byte[] out, int at, int value, int width) {
-    for (int i = at + width - 1; i >= at; i--) {
-      out[i] = (byte) ('0' + value % 10);
-      value /= 10;
-    }
   }
 }

@@ -1,7 +1,10 @@
 package io.s3index.queryapi.listing;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.io.OutputStream;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -97,13 +100,8 @@ final class JsonOut {
       return nullValue();
     }
     comma();
-    // Most text needs no escape at all: a read-only scan, then one copy.
-    int escapes = 0;
-    for (byte c : utf8) {
-      if (c >= 0 && ESCAPES[c] != 0) {
-        escapes++;
-      }
-    }
+    // Most text needs no escape at all: a read-only scan, eight bytes at a time, then one copy.
+    int escapes = needsEscape(utf8) ? countEscapes(utf8) : 0;
     ensure(utf8.length + escapes * 5 + 2);
     buf[len++] = '"';
     if (escapes == 0) {
@@ -115,6 +113,48 @@ final class JsonOut {
     buf[len++] = '"';
     afterValue = true;
     return this;
+  }
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+
+  /**
+   * Whether any byte is below 0x20, a quote or a backslash. Eight at a time: for a word x,
+   * {@code (x - 0x01..01 * n) & ~x & 0x80..80} is non-zero exactly when some byte of x is below
+   * n, and a byte equal to c is a zero byte of {@code x ^ c..c}; bytes of 0x80 and above (UTF-8
+   * sequences) never match, as the {@code ~x} term clears them.
+   */
+  static boolean needsEscape(byte[] utf8) {
+    int i = 0;
+    for (; i + 8 <= utf8.length; i += 8) {
+      long x = (long) LONGS.get(utf8, i);
+      long quote = x ^ (ONES * '"');
+      long backslash = x ^ (ONES * '\\');
+      long found = ((x - ONES * 0x20) & ~x)
+          | ((quote - ONES) & ~quote)
+          | ((backslash - ONES) & ~backslash);
+      if ((found & HIGHS) != 0) {
+        return true;
+      }
+    }
+    for (; i < utf8.length; i++) {
+      byte c = utf8[i];
+      if (c >= 0 && ESCAPES[c] != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int countEscapes(byte[] utf8) {
+    int escapes = 0;
+    for (byte c : utf8) {
+      if (c >= 0 && ESCAPES[c] != 0) {
+        escapes++;
+      }
+    }
+    return escapes;
   }
 
   private void escape(byte[] utf8) {
@@ -170,10 +210,7 @@ final class JsonOut {
     for (long rest = value / 10; rest > 0; rest /= 10) {
       digits++;
     }
-    for (int i = len + digits - 1; i >= len; i--) {
-      buf[i] = (byte) ('0' + value % 10);
-      value /= 10;
-    }
+    Digits.write(buf, len, value, digits);
     len += digits;
     afterValue = true;
     return this;

@@ -34,6 +34,21 @@ class JsonOutTest {
   }
 
   @Test
+  void findsTheOneByteThatNeedsAnEscapeWherever() {
+    for (int length = 1; length <= 24; length++) {
+      for (int at = 0; at < length; at++) {
+        for (int c = 0; c < 256; c++) {
+          byte[] text = new byte[length];
+          java.util.Arrays.fill(text, (byte) (at % 2 == 0 ? 'x' : 0xC3));
+          text[at] = (byte) c;
+          boolean expected = c < 0x20 || c == '"' || c == '\\';
+          assertThat(JsonOut.needsEscape(text)).as("byte %02X at %d of %d", c, at, length).isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  @Test
   void passesNonAsciiTextThroughAsJacksonDoes() throws Exception {
     List<String> texts = new ArrayList<>(List.of("", "plain", "caf\u00e9", "\u2028\u2029", "\u7f8e\u8853",
         "\ud83d\ude00 emoji", "tab\there", "new\nline", "cr\r", "back\\slash", "\"quoted\"", "\\N", "\u0000",
@@ -41,7 +56,7 @@ class JsonOutTest {
     Random random = new Random(5);
     for (int i = 0; i < 20_000; i++) {
       StringBuilder s = new StringBuilder();
-      int length = random.nextInt(12);
+      int length = random.nextInt(40);
       for (int j = 0; j < length; j++) {
         int codePoint = switch (random.nextInt(4)) {
           case 0 -> random.nextInt(0x80);
