@@ -79,7 +79,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             case deep_pages -> {
               long[] depths = quick ? new long[] {0, 20_000, 100_000, -1} : new long[] {0, 1_000_000, 5_000_000, -1};
-              new DeepPagesBench(catalog, out).run(report, depths, quick ? 15 : 30, quick ? 2 : 3);
+              new DeepPagesBench(catalog, out).run(report, depths, quick ? 15 : 60, quick ? 2 : 3);
               report.print(DeepPagesBench.SECTION);
             }
             case api_overhead -> {

@@ -28,43 +28,57 @@ final class DeepPagesBench {
           + (i % 2 == 0 ? "key" : "last_modified")));
     }
     for (String sort : new String[] {"key", "last_modified"}) {
-      double firstKeyset = Double.NaN;
-      for (long depth : depths) {
-        long d = depth < 0 ? catalog.objects - 100 : depth;
-        String label = depth < 0 ? "last page" : String.format(Locale.ROOT, "depth %,d", depth);
+      int n = depths.length;
+      long[] rows = new long[n];
+      String[] labels = new String[n];
+      String[] urls = new String[n];
+      for (int j = 0; j < n; j++) {
+        rows[j] = depths[j] < 0 ? catalog.objects - 100 : depths[j];
+        labels[j] = depths[j] < 0 ? "last page" : String.format(Locale.ROOT, "depth %,d", depths[j]);
         // Boundary row just before the page (found once, not measured).
         String cursor = null;
-        if (d > 0) {
-          Object[] boundary = boundary(sort, d - 1);
+        if (rows[j] > 0) {
+          Object[] boundary = boundary(sort, rows[j] - 1);
           String sortValue = sort.equals("key") ? null : ((OffsetDateTime) boundary[1]).toInstant().toString();
           cursor = catalog.cursors.after(Catalog.BUCKET, "page_size=100&sort_by=" + sort, sortValue, (String) boundary[0]);
         }
-        String url = catalog.url("/v1/buckets/" + Catalog.BUCKET + "/objects?page_size=100&sort_by=" + sort
+        urls[j] = catalog.url("/v1/buckets/" + Catalog.BUCKET + "/objects?page_size=100&sort_by=" + sort
             + (cursor == null ? "" : "&cursor=" + cursor));
-        http.get(url);
-        double[] keyset = new double[keysetRepeats];
-        for (int i = 0; i < keysetRepeats; i++) {
-          long t = System.nanoTime();
+      }
+      // Every depth gets the same warm-up, then the depths take turns, one page each at a time,
+      // so that the machine's drift over minutes falls on all of them alike.
+      for (int i = 0; i < 20; i++) {
+        for (String url : urls) {
           http.get(url);
-          keyset[i] = (System.nanoTime() - t) / 1e6;
         }
+      }
+      double[][] keyset = new double[n][keysetRepeats];
+      for (int i = 0; i < keysetRepeats; i++) {
+        for (int j = 0; j < n; j++) {
+          long t = System.nanoTime();
+          http.get(urls[j]);
+          keyset[j][i] = (System.nanoTime() - t) / 1e6;
+        }
+      }
+      double firstKeyset = Double.NaN;
+      for (int j = 0; j < n; j++) {
         double[] offset = new double[offsetRepeats];
         for (int i = 0; i < offsetRepeats; i++) {
           long t = System.nanoTime();
-          offsetPage(sort, d);
+          offsetPage(sort, rows[j]);
           offset[i] = (System.nanoTime() - t) / 1e6;
         }
-        double k = Report.median(keyset);
+        double k = Report.median(keyset[j]);
         double o = Report.median(offset);
-        if (d == 0) {
+        if (rows[j] == 0) {
           firstKeyset = k;
         }
-        report.add(SECTION, sort + ", " + label + ": keyset median", k, "ms",
-            String.format(Locale.ROOT, "p99 %.2f ms, %d runs", Report.percentile(keyset, 99), keysetRepeats));
-        report.add(SECTION, sort + ", " + label + ": OFFSET median", o, "ms", offsetRepeats + " runs");
-        report.add(SECTION, sort + ", " + label + ": OFFSET / keyset", o / k, "x",
-            d == 0 ? null : String.format(Locale.ROOT, "keyset at this depth / first page: %.2fx", k / firstKeyset));
-        out.printf(Locale.ROOT, "  %s %s: keyset %.2f ms, OFFSET %.1f ms%n", sort, label, k, o);
+        report.add(SECTION, sort + ", " + labels[j] + ": keyset median", k, "ms",
+            String.format(Locale.ROOT, "p99 %.2f ms, %d runs", Report.percentile(keyset[j], 99), keysetRepeats));
+        report.add(SECTION, sort + ", " + labels[j] + ": OFFSET median", o, "ms", offsetRepeats + " runs");
+        report.add(SECTION, sort + ", " + labels[j] + ": OFFSET / keyset", o / k, "x",
+            rows[j] == 0 ? null : String.format(Locale.ROOT, "keyset at this depth / first page: %.2fx", k / firstKeyset));
+        out.printf(Locale.ROOT, "  %s %s: keyset %.2f ms, OFFSET %.1f ms%n", sort, labels[j], k, o);
         out.flush();
       }
     }

@@ -3,8 +3,6 @@ package io.s3index.queryapi.listing;
 /** Decimal digits written straight into a byte array, for {@link JsonOut} and {@link IsoInstant}. */
 final class Digits {
 
-  private Digits() {}
-
   /** "00" to "99": digits written two at a time, a hundred timestamps per page. */
   private static final byte[] PAIRS = new byte[200];
 
@@ -14,6 +12,8 @@ final class Digits {
       PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
     }
   }
+
+  private Digits() {}
 
   /** Writes {@code value} as exactly {@code width} digits, zero-padded, at {@code at}. */
   static void write(byte[] out, int at, long value, int width) {
