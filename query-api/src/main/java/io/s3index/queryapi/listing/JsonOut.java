@@ -55,27 +55,30 @@ final class JsonOut {
   }
 
   JsonOut beginObject() {
-    comma();
-    put((byte) '{');
-    afterValue = false;
-    return this;
+    return open((byte) '{');
   }
 
   JsonOut endObject() {
-    put((byte) '}');
-    afterValue = true;
-    return this;
+    return close((byte) '}');
   }
 
   JsonOut beginArray() {
+    return open((byte) '[');
+  }
+
+  JsonOut endArray() {
+    return close((byte) ']');
+  }
+
+  private JsonOut open(byte bracket) {
     comma();
-    put((byte) '[');
+    put(bracket);
     afterValue = false;
     return this;
   }
 
-  JsonOut endArray() {
-    put((byte) ']');
+  private JsonOut close(byte bracket) {
+    put(bracket);
     afterValue = true;
     return this;
   }
