@@ -17,6 +17,7 @@ import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.db.Database;
 import java.time.Clock;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.MDC;
 
 /** Builds the HTTP app (not started), so tests can start it on port 0. */
@@ -40,9 +41,11 @@ public final class ApiApp {
       javalin.http.defaultContentType = "application/json";
       javalin.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
       javalin.routes.before(ApiApp::requestId);
-      javalin.routes.before("/v1/*", access::authenticate);
-      // Before, not after: a large page is committed to the client while it is written.
-      javalin.routes.before("/v1/*", status::addFreshnessHeader);
+      javalin.routes.before("/v1/*", ctx -> {
+        access.authenticate(ctx);
+        // Before, not after: a large page is committed to the client while it is written.
+        status.addFreshnessHeader(ctx);
+      });
       javalin.routes.after(ctx -> MDC.remove("request_id"));
       problems.install(javalin);
       metrics.install(javalin);
@@ -66,7 +69,10 @@ public final class ApiApp {
   private static void requestId(Context ctx) {
     String id = ctx.header("X-Request-Id");
     if (id == null || id.isBlank() || id.length() > 128 || !id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-      id = UUID.randomUUID().toString();
+      // Unique, not secret: a random (version 4) UUID without SecureRandom's shared lock.
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      id = new UUID(random.nextLong() & ~0xF000L | 0x4000L,
+          random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L).toString();
     }
     MDC.put("request_id", id);
     ctx.header("X-Request-Id", id);

@@ -59,7 +59,16 @@ class ServiceEndpointsIT {
     assertThat(status.path("partitions").get(0).path("next_offset").asLong()).isEqualTo(42);
     HttpResponse<String> page = get("/v1/buckets/b-one/objects");
     assertThat(page.headers().firstValue("X-Index-Last-Event-Time")).hasValue("2025-06-01T12:00:00.123456Z");
-    assertThat(page.headers().firstValue("X-Request-Id")).isPresent();
+    // A request without an id gets a fresh random (version 4) UUID; one with an id keeps it.
+    java.util.UUID generated = java.util.UUID.fromString(page.headers().firstValue("X-Request-Id").orElseThrow());
+    assertThat(generated.version()).isEqualTo(4);
+    assertThat(generated.variant()).isEqualTo(2);
+    assertThat(get("/v1/buckets/b-one/objects").headers().firstValue("X-Request-Id"))
+        .isPresent().get().isNotEqualTo(generated.toString());
+    HttpResponse<String> traced = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + api.port() + "/v1/buckets/b-one/objects"))
+        .header("X-Request-Id", "trace-42").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(traced.headers().firstValue("X-Request-Id")).hasValue("trace-42");
   }
 
   @Test
