@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ApiOverheadBench {
 
-  static final String SECTION = "API overhead (page of 100, 4 clients)";
+  static final String SECTION = "API overhead (page of 100: the same page over HTTP and over JDBC)";
   private static final String SQL = """
       SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
              metadata::text AS metadata
@@ -73,12 +73,19 @@ final class ApiOverheadBench {
   }
 
   /**
-   * With wrk: one page at a fixed depth, over HTTP by wrk (2 threads, 4 connections) and the
-   * same query over JDBC by 4 threads. Both warm up first, then they take turns, a round each at
-   * a time: this machine's speed drifts by a fifth over minutes, so one long run of each would
-   * compare two different machines. The ratio is the median of the rounds' ratios.
+   * With wrk: one page at a fixed depth, over HTTP by wrk (2 threads, one connection per client)
+   * and the same query over JDBC by as many threads, at each client count. Both warm up first,
+   * then they take turns, a round each at a time, every client count in every round: this
+   * machine's speed drifts by a fifth over minutes, so one long run of each would compare two
+   * different machines. Each ratio is the median of its rounds' ratios.
+   *
+   * <p>Several client counts, because at 4 clients on 2 cores the HTTP path cannot keep both
+   * cores busy (each page crosses more threads and processes, and their wake-ups leave the CPU
+   * idle a tenth of the time) while the JDBC path can: there the ratio measures wake-up latency
+   * as much as overhead. From 8 clients both paths saturate the CPU.
    */
-  private boolean withWrk(Report report, int rounds, long roundMillis, long warmupMillis) throws Exception {
+  private boolean withWrk(Report report, int[] clientCounts, int rounds, long roundMillis, long warmupMillis)
+      throws Exception {
     String wrk = wrk();
     if (wrk == null) {
       return false;
@@ -88,44 +95,55 @@ final class ApiOverheadBench {
         + catalog.cursors.after(Catalog.BUCKET, "page_size=100", null, after));
     long seconds = Math.max(1, roundMillis / 1000);
     long warmupSeconds = Math.max(3, warmupMillis / 1000);
-    out.println("  HTTP load: wrk -t2 -c4 -d" + seconds + "s --latency '" + url + "'");
+    out.println("  HTTP load: wrk -t2 -c<clients> -d" + seconds + "s --latency '" + url + "'");
     out.flush();
     // Both paths warm up as long: the HTTP path is far more code for the JIT to compile, on the
     // same two cores that serve the load.
-    run(List.of(wrk, "-t2", "-c4", "-d" + warmupSeconds + "s", url));
-    measure(4, warmupSeconds * 1000, (r, k) -> jdbc(after));
-    double[] http = new double[rounds];
-    double[] viaJdbc = new double[rounds];
-    double[] ratios = new double[rounds];
-    double[] httpP50 = new double[rounds];
-    double[] httpP99 = new double[rounds];
-    List<Double> jdbcLatencies = new ArrayList<>();
-    for (int i = 0; i < rounds; i++) {
-      String output = run(List.of(wrk, "-t2", "-c4", "-d" + seconds + "s", "--latency", url));
-      http[i] = Double.parseDouble(output.replaceAll("(?s).*Requests/sec:\\s+([0-9.]+).*", "$1"));
-      httpP50[i] = millis(output.replaceAll("(?s).*\\s50%\\s+(\\S+).*", "$1"));
-      httpP99[i] = millis(output.replaceAll("(?s).*\\s99%\\s+(\\S+).*", "$1"));
-      Result round = measure(4, seconds * 1000, (r, k) -> jdbc(after));
-      viaJdbc[i] = round.pagesPerSecond();
-      for (double l : round.latenciesMs()) {
-        jdbcLatencies.add(l);
-      }
-      ratios[i] = http[i] / viaJdbc[i];
-      out.printf(Locale.ROOT, "  round %d: wrk %,.0f pages/s, JDBC %,.0f pages/s, %.2fx%n", i + 1, http[i],
-          viaJdbc[i], ratios[i]);
-      out.flush();
+    run(List.of(wrk, "-t2", "-c" + clientCounts[0], "-d" + warmupSeconds + "s", url));
+    measure(clientCounts[0], warmupSeconds * 1000, (r, k) -> jdbc(after));
+    int levels = clientCounts.length;
+    double[][] http = new double[levels][rounds];
+    double[][] viaJdbc = new double[levels][rounds];
+    double[][] ratios = new double[levels][rounds];
+    double[][] httpP50 = new double[levels][rounds];
+    double[][] httpP99 = new double[levels][rounds];
+    List<List<Double>> jdbcLatencies = new ArrayList<>();
+    for (int c = 0; c < levels; c++) {
+      jdbcLatencies.add(new ArrayList<>());
     }
-    double[] l = jdbcLatencies.stream().mapToDouble(Double::doubleValue).toArray();
-    report.add(SECTION, "HTTP pages per second (wrk, 4 connections)", Report.percentile(http, 50), "pages/s",
-        String.format(Locale.ROOT, "median of %d rounds of %d s; p50 %.2f ms, p99 %.2f ms (medians of the rounds')",
-            rounds, seconds, Report.percentile(httpP50, 50), Report.percentile(httpP99, 50)));
-    report.add(SECTION, "same SQL over JDBC, pages per second (4 threads)", Report.percentile(viaJdbc, 50), "pages/s",
-        String.format(Locale.ROOT, "median of %d rounds; p50 %.2f ms, p99 %.2f ms", rounds,
-            Report.percentile(l, 50), Report.percentile(l, 99)));
-    report.add(SECTION, "HTTP / JDBC throughput", Report.percentile(ratios, 50), "x",
-        String.format(Locale.ROOT, "target >= 0.5; median of the rounds' ratios (lowest %.2f, highest %.2f); "
-            + "the same page (100 rows, ~25 KB of JSON); server, PostgreSQL and load share 2 cores",
-            Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0)));
+    for (int i = 0; i < rounds; i++) {
+      for (int c = 0; c < levels; c++) {
+        int clients = clientCounts[c];
+        String output = run(List.of(wrk, "-t2", "-c" + clients, "-d" + seconds + "s", "--latency", url));
+        http[c][i] = Double.parseDouble(output.replaceAll("(?s).*Requests/sec:\\s+([0-9.]+).*", "$1"));
+        httpP50[c][i] = millis(output.replaceAll("(?s).*\\s50%\\s+(\\S+).*", "$1"));
+        httpP99[c][i] = millis(output.replaceAll("(?s).*\\s99%\\s+(\\S+).*", "$1"));
+        Result round = measure(clients, seconds * 1000, (r, k) -> jdbc(after));
+        viaJdbc[c][i] = round.pagesPerSecond();
+        for (double l : round.latenciesMs()) {
+          jdbcLatencies.get(c).add(l);
+        }
+        ratios[c][i] = http[c][i] / viaJdbc[c][i];
+        out.printf(Locale.ROOT, "  round %d, %2d clients: wrk %,.0f pages/s, JDBC %,.0f pages/s, %.2fx%n", i + 1,
+            clients, http[c][i], viaJdbc[c][i], ratios[c][i]);
+        out.flush();
+      }
+    }
+    for (int c = 0; c < levels; c++) {
+      int clients = clientCounts[c];
+      double[] l = jdbcLatencies.get(c).stream().mapToDouble(Double::doubleValue).toArray();
+      report.add(SECTION, clients + " clients: HTTP pages per second (wrk)", Report.percentile(http[c], 50),
+          "pages/s", String.format(Locale.ROOT, "median of %d rounds of %d s; p50 %.2f ms, p99 %.2f ms "
+              + "(medians of the rounds')", rounds, seconds, Report.percentile(httpP50[c], 50),
+              Report.percentile(httpP99[c], 50)));
+      report.add(SECTION, clients + " clients: same SQL over JDBC, pages per second",
+          Report.percentile(viaJdbc[c], 50), "pages/s", String.format(Locale.ROOT,
+              "median of %d rounds; p50 %.2f ms, p99 %.2f ms", rounds, Report.percentile(l, 50),
+              Report.percentile(l, 99)));
+      report.add(SECTION, clients + " clients: HTTP / JDBC throughput", Report.percentile(ratios[c], 50), "x",
+          String.format(Locale.ROOT, "target >= 0.5; median of the rounds' ratios (lowest %.2f, highest %.2f)",
+              Arrays.stream(ratios[c]).min().orElse(0), Arrays.stream(ratios[c]).max().orElse(0)));
+    }
     return true;
   }
 
@@ -154,17 +172,18 @@ final class ApiOverheadBench {
   }
 
   /**
+   * @param clientCounts the concurrencies measured, each path at each (with wrk; without, the first)
    * @param rounds how many turns each path takes, alternating (with wrk)
    * @param roundMillis how long each turn lasts
    * @param warmupMillis how long each path runs first, unmeasured (the JIT compiles the HTTP path
    *     under load for about half a minute on two cores before its rate settles)
    */
-  void run(Report report, int rounds, long roundMillis, long warmupMillis) throws Exception {
-    if (withWrk(report, rounds, roundMillis, warmupMillis)) {
+  void run(Report report, int[] clientCounts, int rounds, long roundMillis, long warmupMillis) throws Exception {
+    if (withWrk(report, clientCounts, rounds, roundMillis, warmupMillis)) {
       return;
     }
     long millis = rounds * roundMillis;
-    int clients = 4;
+    int clients = clientCounts[0];
     Http http = new Http();
     // Cursors minted at random depths: each HTTP page is then the single keyset query below.
     Random mint = new Random(42);
@@ -179,13 +198,13 @@ final class ApiOverheadBench {
     Result viaHttp = measure(clients, millis, overHttp);
     measure(clients, warmupMillis, (r, k) -> jdbc(k));
     Result viaJdbc = measure(clients, millis, (r, k) -> jdbc(k));
-    report.add(SECTION, "HTTP pages per second", viaHttp.pagesPerSecond(), "pages/s",
+    report.add(SECTION, clients + " clients: HTTP pages per second", viaHttp.pagesPerSecond(), "pages/s",
         String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", Report.percentile(viaHttp.latenciesMs(), 50),
             Report.percentile(viaHttp.latenciesMs(), 99)));
-    report.add(SECTION, "same SQL over JDBC, pages per second", viaJdbc.pagesPerSecond(), "pages/s",
+    report.add(SECTION, clients + " clients: same SQL over JDBC, pages per second", viaJdbc.pagesPerSecond(), "pages/s",
         String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", Report.percentile(viaJdbc.latenciesMs(), 50),
             Report.percentile(viaJdbc.latenciesMs(), 99)));
-    report.add(SECTION, "HTTP / JDBC throughput", viaHttp.pagesPerSecond() / viaJdbc.pagesPerSecond(), "x",
+    report.add(SECTION, clients + " clients: HTTP / JDBC throughput", viaHttp.pagesPerSecond() / viaJdbc.pagesPerSecond(), "x",
         "target >= 0.5; no wrk on the PATH: the Java clients share the 2 cores with server and PostgreSQL");
     out.printf(Locale.ROOT, "  HTTP %,.0f pages/s, JDBC %,.0f pages/s%n", viaHttp.pagesPerSecond(), viaJdbc.pagesPerSecond());
     out.flush();

@@ -83,7 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
               report.print(DeepPagesBench.SECTION);
             }
             case api_overhead -> {
-              new ApiOverheadBench(catalog, out).run(report, quick ? 2 : 6, quick ? 2_000 : 5_000, quick ? 4_000 : 40_000);
+              int[] clients = quick ? new int[] {4, 8} : new int[] {4, 8, 16};
+              new ApiOverheadBench(catalog, out)
+                  .run(report, clients, quick ? 2 : 6, quick ? 2_000 : 5_000, quick ? 4_000 : 40_000);
               report.print(ApiOverheadBench.SECTION);
             }
             case index_vs_s3 -> {
