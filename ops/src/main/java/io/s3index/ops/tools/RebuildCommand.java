@@ -34,9 +34,9 @@ import picocli.CommandLine.Spec;
  * up, and swaps it in atomically.
  *
  * <p>The bulk of the topic is loaded set-wise: events are copied into an unlogged staging table,
- * reduced with one sort to the newest per (bucket, key) (version removals then applied in
- * sequencer order) into a shadow without indexes, and the shadow's indexes are built once
- * afterwards. What arrives after that goes through the live writer's upsert.
+ * reduced to the newest per (bucket, key) (version removals then applied in sequencer order)
+ * into a shadow without indexes, and the shadow's indexes are built once afterwards. The reduce
+ * (split into parts by key) and the index builds run on {@code --jobs} connections at a time. What arrives after that goes through the live writer's upsert.
  *
  * <p>The swap pauses the live indexer for a moment (by locking its progress table, which every
  * indexer batch writes first), replays exactly up to the offsets the live indexer had applied,
@@ -65,11 +65,18 @@ public final class RebuildCommand implements Callable<Integer> {
       description = "swap once the shadow is within this many events of the topic's end (default: ${DEFAULT-VALUE})")
   long catchUpLag;
 
+  @Option(names = "--jobs", defaultValue = "2",
+      description = "connections that reduce and index the bulk at once; up to the database server's cores (default: ${DEFAULT-VALUE})")
+  int jobs;
+
   private final EventParser parser = new EventParser();
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    if (jobs < 1 || jobs > 64) {
+      throw new IllegalArgumentException("--jobs must be between 1 and 64, not " + jobs);
+    }
     String topic = connections.topic();
     try (Database database = connections.openDatabase();
          Handle guard = database.jdbi().open();
@@ -102,15 +109,16 @@ public final class RebuildCommand implements Callable<Integer> {
       }
       progress.finish(replayed[0]);
       long loading = System.nanoTime();
-      database.jdbi().useHandle(h -> {
-        h.execute("SET work_mem = '256MB'");
-        h.execute("CALL s3index_rebuild_load()");
-      });
+      List<String> parts = new ArrayList<>();
+      for (int part = 0; part < jobs; part++) {
+        parts.add("CALL s3index_rebuild_load_part(" + part + ", " + jobs + ")");
+      }
+      Concurrently.run(database, "SET work_mem = '256MB'", parts, jobs);
       long indexing = System.nanoTime();
-      database.jdbi().useHandle(h -> {
-        h.execute("SET maintenance_work_mem = '256MB'");
-        h.execute("CALL s3index_rebuild_index()");
-      });
+      List<String> builds = database.jdbi().withHandle(h -> h.createQuery(
+          "SELECT s3index_rebuild_index_statements()").mapTo(String.class).list());
+      Concurrently.run(database, "SET maintenance_work_mem = '256MB'", builds, jobs);
+      database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_attach_primary_key()"));
       long removing = System.nanoTime();
       int removals = applyStagedRemovals(database, writer);
       database.jdbi().useHandle(h -> h.execute("DROP TABLE objects_rebuild_events"));

@@ -1,0 +1,48 @@
+package io.s3index.ops.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.s3index.embedded.SharedServers;
+import io.s3index.shared.db.Database;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConcurrentlyIT {
+
+  @Test
+  void runsEveryStatementOnceAfterEachConnectionsSetup() {
+    try (Database database = new Database(SharedServers.postgres().createDatabase("concurrently_ok"), "test")) {
+      database.jdbi().useHandle(h -> h.execute("CREATE TABLE done (n int PRIMARY KEY, mem text)"));
+      List<String> statements = new ArrayList<>();
+      for (int n = 0; n < 7; n++) {
+        statements.add("INSERT INTO done VALUES (" + n + ", current_setting('work_mem'))");
+      }
+      Concurrently.run(database, "SET work_mem = '7MB'", statements, 3);
+      List<Integer> done = database.jdbi().withHandle(h -> h.createQuery("SELECT n FROM done ORDER BY n")
+          .mapTo(Integer.class).list());
+      List<String> settings = database.jdbi().withHandle(h -> h.createQuery("SELECT DISTINCT mem FROM done")
+          .mapTo(String.class).list());
+      assertThat(done).containsExactly(0, 1, 2, 3, 4, 5, 6);
+      assertThat(settings).containsExactly("7MB");
+    }
+  }
+
+  @Test
+  void aFailureIsThrownAndStatementsNotYetStartedAreSkipped() {
+    try (Database database = new Database(SharedServers.postgres().createDatabase("concurrently_fail"), "test")) {
+      database.jdbi().useHandle(h -> h.execute("CREATE TABLE done (n int PRIMARY KEY)"));
+      List<String> statements = new ArrayList<>(List.of("INSERT INTO no_such_table VALUES (1)"));
+      for (int n = 0; n < 50; n++) {
+        statements.add("INSERT INTO done VALUES (" + n + ")");
+      }
+      // One connection: the failing statement runs first, so none after it may run.
+      assertThatThrownBy(() -> Concurrently.run(database, "SELECT 1", statements, 1))
+          .hasMessageContaining("no_such_table");
+      long done = database.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM done")
+          .mapTo(Long.class).one());
+      assertThat(done).isZero();
+    }
+  }
+}
