@@ -93,7 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
               report.print(IndexVsS3Bench.SECTION);
             }
             case freshness -> {
-              new FreshnessBench(env, out).run(report, 1000, quick ? 6 : 30);
+              new FreshnessBench(env, out).run(report, 1000, quick ? 4 : 10, quick ? 6 : 30);
               report.print(FreshnessBench.SECTION);
             }
             case memory -> {
