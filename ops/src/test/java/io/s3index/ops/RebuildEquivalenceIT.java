@@ -75,11 +75,12 @@ class RebuildEquivalenceIT {
       CommandLine cli = OpsMain.commandLine();
       cli.setOut(new PrintWriter(out, true));
       cli.setErr(new PrintWriter(out, true));
-      // No catch-up allowance: every event goes through the bulk path. Three jobs: the reduce in
-      // three parts by key, more than the two cores here, and the index builds interleaved.
+      // No catch-up allowance: every event goes through the bulk path. Five jobs: the reduce in
+      // five parts by key, more than the two cores here and than ops' usual pool of four
+      // connections, and the index builds interleaved.
       int exit = cli.execute("rebuild", "--db-url", rebuiltDb.jdbcUrl(), "--db-user", rebuiltDb.user(),
           "--db-password", rebuiltDb.password(), "--bootstrap-servers", SharedServers.kafka().bootstrapServers(),
-          "--topic", topic, "--group", "equivalence", "--catch-up-lag", "0", "--jobs", "3");
+          "--topic", topic, "--group", "equivalence", "--catch-up-lag", "0", "--jobs", "5");
       assertThat(exit).as(out.toString()).isZero();
       assertThat(out.toString()).contains("version removals applied");
 

@@ -1,6 +1,7 @@
 package io.s3index.ops.tools;
 
 import io.s3index.shared.db.Database;
+import io.s3index.shared.db.DatabaseConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,16 +17,19 @@ final class Concurrently {
   private Concurrently() {}
 
   /**
-   * Runs every statement once, on up to {@code connections} connections that each first run
-   * {@code setup}. Returns when all are done; if one fails, the others not yet started are
-   * skipped and its error is thrown once the running ones have finished.
+   * Runs every statement once, on up to {@code connections} connections of the database that
+   * each first run {@code setup}. Returns when all are done; if one fails, the others not yet
+   * started are skipped and its error is thrown once the running ones have finished. The
+   * connections come from a pool of their own, so a long statement never leaves another worker
+   * waiting out a shared pool's connection timeout.
    */
-  static void run(Database database, String setup, List<String> statements, int connections) {
+  static void run(DatabaseConfig config, String setup, List<String> statements, int connections) {
     ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>(statements);
     AtomicBoolean failed = new AtomicBoolean();
     int workers = Math.max(1, Math.min(connections, statements.size()));
     ExecutorService pool = Executors.newFixedThreadPool(workers);
-    try {
+    try (Database database = new Database(new DatabaseConfig(config.jdbcUrl(), config.user(),
+        config.password(), workers), "ops-jobs")) {
       List<Future<?>> running = new ArrayList<>();
       for (int i = 0; i < workers; i++) {
         running.add(pool.submit(() -> database.jdbi().useHandle(h -> {

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
  * <p>The bulk of the topic is loaded set-wise: events are copied into an unlogged staging table,
  * reduced to the newest per (bucket, key) (version removals then applied in sequencer order)
  * into a shadow without indexes, and the shadow's indexes are built once afterwards. The reduce
- * (split into parts by key) and the index builds run on {@code --jobs} connections at a time. What arrives after that goes through the live writer's upsert.
+ * (split into parts by key) and the index builds run on {@code --jobs} connections at a time.
+ * What arrives after that goes through the live writer's upsert.
  *
  * <p>The swap pauses the live indexer for a moment (by locking its progress table, which every
  * indexer batch writes first), replays exactly up to the offsets the live indexer had applied,
@@ -113,11 +114,11 @@ public final class RebuildCommand implements Callable<Integer> {
       for (int part = 0; part < jobs; part++) {
         parts.add("CALL s3index_rebuild_load_part(" + part + ", " + jobs + ")");
       }
-      Concurrently.run(database, "SET work_mem = '256MB'", parts, jobs);
+      Concurrently.run(database.config(), "SET work_mem = '256MB'", parts, jobs);
       long indexing = System.nanoTime();
       List<String> builds = database.jdbi().withHandle(h -> h.createQuery(
           "SELECT s3index_rebuild_index_statements()").mapTo(String.class).list());
-      Concurrently.run(database, "SET maintenance_work_mem = '256MB'", builds, jobs);
+      Concurrently.run(database.config(), "SET maintenance_work_mem = '256MB'", builds, jobs);
       database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_attach_primary_key()"));
       long removing = System.nanoTime();
       int removals = applyStagedRemovals(database, writer);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.s3index.embedded.SharedServers;
 import io.s3index.shared.db.Database;
+import io.s3index.shared.db.DatabaseConfig;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,13 +14,14 @@ class ConcurrentlyIT {
 
   @Test
   void runsEveryStatementOnceAfterEachConnectionsSetup() {
-    try (Database database = new Database(SharedServers.postgres().createDatabase("concurrently_ok"), "test")) {
+    DatabaseConfig config = SharedServers.postgres().createDatabase("concurrently_ok");
+    try (Database database = new Database(config, "test")) {
       database.jdbi().useHandle(h -> h.execute("CREATE TABLE done (n int PRIMARY KEY, mem text)"));
       List<String> statements = new ArrayList<>();
       for (int n = 0; n < 7; n++) {
         statements.add("INSERT INTO done VALUES (" + n + ", current_setting('work_mem'))");
       }
-      Concurrently.run(database, "SET work_mem = '7MB'", statements, 3);
+      Concurrently.run(config, "SET work_mem = '7MB'", statements, 3);
       List<Integer> done = database.jdbi().withHandle(h -> h.createQuery("SELECT n FROM done ORDER BY n")
           .mapTo(Integer.class).list());
       List<String> settings = database.jdbi().withHandle(h -> h.createQuery("SELECT DISTINCT mem FROM done")
@@ -30,15 +32,34 @@ class ConcurrentlyIT {
   }
 
   @Test
+  void statementsLongerThanAPoolsConnectionTimeoutAllRun() {
+    // Five at once, each longer than the 2 s a pool's caller waits for a free connection: they
+    // must not wait on each other's connections.
+    DatabaseConfig config = SharedServers.postgres().createDatabase("concurrently_slow");
+    try (Database database = new Database(config, "test")) {
+      database.jdbi().useHandle(h -> h.execute("CREATE TABLE done (n int PRIMARY KEY)"));
+      List<String> statements = new ArrayList<>();
+      for (int n = 0; n < 5; n++) {
+        statements.add("INSERT INTO done SELECT " + n + " FROM pg_sleep(2.2)");
+      }
+      Concurrently.run(config, "SELECT 1", statements, 5);
+      long done = database.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM done")
+          .mapTo(Long.class).one());
+      assertThat(done).isEqualTo(5);
+    }
+  }
+
+  @Test
   void aFailureIsThrownAndStatementsNotYetStartedAreSkipped() {
-    try (Database database = new Database(SharedServers.postgres().createDatabase("concurrently_fail"), "test")) {
+    DatabaseConfig config = SharedServers.postgres().createDatabase("concurrently_fail");
+    try (Database database = new Database(config, "test")) {
       database.jdbi().useHandle(h -> h.execute("CREATE TABLE done (n int PRIMARY KEY)"));
       List<String> statements = new ArrayList<>(List.of("INSERT INTO no_such_table VALUES (1)"));
       for (int n = 0; n < 50; n++) {
         statements.add("INSERT INTO done VALUES (" + n + ")");
       }
       // One connection: the failing statement runs first, so none after it may run.
-      assertThatThrownBy(() -> Concurrently.run(database, "SELECT 1", statements, 1))
+      assertThatThrownBy(() -> Concurrently.run(config, "SELECT 1", statements, 1))
           .hasMessageContaining("no_such_table");
       long done = database.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM done")
           .mapTo(Long.class).one());
