@@ -140,7 +140,7 @@ final class ConsumerLoop implements Runnable {
           if (!running) {
             break;
           }
-          stats.batchFailed();
+          stats.batchFailed(e);
           log.warn("batch of {} records not written ({}); retrying in {} ms",
               records.count(), e.toString(), backoff.toMillis());
           rewind(records);

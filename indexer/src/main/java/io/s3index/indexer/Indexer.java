@@ -34,6 +34,7 @@ public final class Indexer implements AutoCloseable {
   private final IndexerStats stats = new IndexerStats();
   private final IndexerMetrics metrics;
   private final Enricher enricher;
+  private volatile Throwable failure;
 
   private Indexer(IndexerConfig config, Database database, boolean ownsDatabase) {
     this.database = database;
@@ -56,8 +57,10 @@ public final class Indexer implements AutoCloseable {
     this.loop = new ConsumerLoop(consumer, deadLetters, config, new EventParser(),
         new BatchWriter(database.jdbi(), config.enrich()), stats, metrics, enricher);
     this.thread = new Thread(loop, "indexer-" + config.topic());
-    this.thread.setUncaughtExceptionHandler(
-        (t, e) -> log.error("indexer loop died; restart the indexer", e));
+    this.thread.setUncaughtExceptionHandler((t, e) -> {
+      failure = e;
+      log.error("indexer loop died; restart the indexer", e);
+    });
   }
 
   /** Starts an indexer with its own connection pool. */
@@ -99,6 +102,16 @@ public final class Indexer implements AutoCloseable {
   /** True while the consumer loop runs. */
   public boolean isRunning() {
     return thread.isAlive();
+  }
+
+  /** What ended the consumer loop unexpectedly, or null while it runs or after {@link #close()}. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /** One line: what the loop consumed so far, its last failed batch, and whether it died. */
+  public String describe() {
+    return stats + (failure == null ? "" : "; the consumer loop died: " + failure);
   }
 
   private static Map<String, Object> consumerConfig(IndexerConfig config) {

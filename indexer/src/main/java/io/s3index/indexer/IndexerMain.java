@@ -3,6 +3,7 @@ package io.s3index.indexer;
 import io.s3index.shared.config.ConfigException;
 import io.s3index.shared.config.Settings;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,15 +44,22 @@ public final class IndexerMain {
       System.exit(2);
       return;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
+    CountDownLatch stopping = new CountDownLatch(1);
     Indexer indexer = Indexer.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.countDown();
       log.info("stopping on signal");
       indexer.close();
-      stopped.countDown();
     }, "indexer-shutdown"));
     log.info("indexer started: topic {}, group {}, database {}", config.topic(), config.groupId(),
         config.database().jdbcUrl());
-    stopped.await();
+    // A consumer loop that died of an unexpected error leaves nothing consuming: exit non-zero
+    // rather than stay up looking healthy, so that the supervisor restarts the process.
+    while (!stopping.await(1, TimeUnit.SECONDS)) {
+      if (indexer.failure() != null) {
+        log.error("exiting: the consumer loop died ({})", indexer.failure().toString());
+        System.exit(1);
+      }
+    }
   }
 }

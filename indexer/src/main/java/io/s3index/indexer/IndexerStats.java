@@ -19,6 +19,7 @@ public final class IndexerStats {
   private final AtomicLong commitNanos = new AtomicLong();
   private final AtomicLong enriched = new AtomicLong();
   private final AtomicLong enrichmentFailures = new AtomicLong();
+  private volatile String lastFailure;
 
   void batchApplied(int recordCount, ApplyResult result, int skippedCount, int deadCount,
       long nanos) {
@@ -58,8 +59,9 @@ public final class IndexerStats {
     return batchNanos.get();
   }
 
-  void batchFailed() {
+  void batchFailed(Throwable cause) {
     failedBatches.incrementAndGet();
+    lastFailure = cause.toString();
   }
 
   /** Counts objects enrichment finished with (stored, or found gone). */
@@ -115,5 +117,18 @@ public final class IndexerStats {
   /** Batch attempts that failed and were retried. */
   public long failedBatches() {
     return failedBatches.get();
+  }
+
+  /** Why the most recent batch attempt failed, or null if none has. */
+  public String lastFailure() {
+    return lastFailure;
+  }
+
+  /** One line for logs and test failures: what was consumed, and what went wrong last. */
+  @Override
+  public String toString() {
+    return records() + " records in " + batches() + " batches (" + applied() + " applied, " + stale()
+        + " stale, " + deadLettered() + " dead-lettered), " + failedBatches() + " failed attempts"
+        + (lastFailure == null ? "" : ", the last: " + lastFailure);
   }
 }

@@ -55,6 +55,9 @@ class PostgresOutageIT {
           Await.until("the indexer notices the outage", Duration.ofSeconds(60),
               () -> indexer.stats().failedBatches() > 0);
           assertThat(indexer.stats().records()).isEqualTo(500);
+          // What a stuck indexer reports: the failed attempts and why the last one failed.
+          assertThat(indexer.stats().lastFailure()).isNotBlank();
+          assertThat(indexer.describe()).contains("500 records", "failed attempts, the last: ");
 
           postgres = EmbeddedPostgresServer.start(port, data);
           Await.until("everything is indexed after the outage", Duration.ofSeconds(90),

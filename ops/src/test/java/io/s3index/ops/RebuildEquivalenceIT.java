@@ -21,9 +21,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -54,10 +56,15 @@ class RebuildEquivalenceIT {
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedServers.kafka().bootstrapServers(),
         ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
       for (ObjectEvent e : events) {
-        producer.send(new ProducerRecord<>(topic, S3EventFormat.messageKey(e), format.toJson(e)));
+        sent.add(producer.send(new ProducerRecord<>(topic, S3EventFormat.messageKey(e), format.toJson(e))));
       }
       producer.flush();
+      // The wait below counts on every event being on the topic: a failed send fails here.
+      for (Future<RecordMetadata> f : sent) {
+        assertThat(f).succeedsWithin(Duration.ofSeconds(30));
+      }
     }
 
     DatabaseConfig liveDb = SharedServers.postgres().createDatabase("equivalence_live");
@@ -67,8 +74,8 @@ class RebuildEquivalenceIT {
       rebuilt.migrate();
       try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, liveDb)
           .withGroupId("equivalence"), live)) {
-        Await.until("the live indexer read the topic", Duration.ofSeconds(60),
-            () -> indexer.stats().records() >= events.size());
+        Await.until("the live indexer read the topic", Duration.ofSeconds(120),
+            () -> indexer.stats().records() >= events.size(), indexer::describe);
       }
 
       StringWriter out = new StringWriter();

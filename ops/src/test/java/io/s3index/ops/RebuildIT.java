@@ -20,11 +20,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -65,12 +68,17 @@ class RebuildIT {
       return e;
     }
 
+    /** Publishes count events and returns once the broker has taken them all; a failed send throws. */
     void publish(KafkaProducer<String, byte[]> producer, String topic, String bucket, int count) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         ObjectEvent e = next(bucket);
-        producer.send(new ProducerRecord<>(topic, S3EventFormat.messageKey(e), format.toJson(e)));
+        sent.add(producer.send(new ProducerRecord<>(topic, S3EventFormat.messageKey(e), format.toJson(e))));
       }
       producer.flush();
+      for (Future<RecordMetadata> f : sent) {
+        assertThat(f).succeedsWithin(Duration.ofSeconds(30));
+      }
     }
   }
 
@@ -116,7 +124,8 @@ class RebuildIT {
       try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, db)
                .withGroupId("live"), database);
            QueryApi api = QueryApi.start(ApiConfig.of("127.0.0.1", 0, db), database)) {
-        Await.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 100_000);
+        Await.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 100_000,
+            indexer::describe);
         // Drift the live index on purpose: the rebuild must put it right.
         database.jdbi().useHandle(h -> h.execute("DELETE FROM objects WHERE key LIKE 'k/000%'"));
 
@@ -162,7 +171,7 @@ class RebuildIT {
         assertThat(out.toString()).contains("swapped in the rebuilt index", "rebuilt:");
         long published = stream.sequence.get() - 1;
         Await.until("the live indexer consumed everything", Duration.ofSeconds(120),
-            () -> indexer.stats().records() >= published);
+            () -> indexer.stats().records() >= published, indexer::describe);
         Await.until("the index equals the model", Duration.ofSeconds(60), () -> live(database, "rb").equals(stream.model));
         assertThat(requests.get()).isGreaterThan(20);
         assertThat(failures.get()).as("failed API requests during the rebuild").isZero();
@@ -186,7 +195,8 @@ class RebuildIT {
       stream.publish(producer, topic, "rk", 150_000);
       try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, db)
           .withGroupId("live"), database)) {
-        Await.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 150_000);
+        Await.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 150_000,
+            indexer::describe);
         Map<String, Long> before = live(database, "rk");
         assertThat(before).isEqualTo(stream.model);
 
