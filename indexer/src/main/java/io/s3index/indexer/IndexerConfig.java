@@ -50,6 +50,9 @@ public record IndexerConfig(
   static final java.util.Set<String> FIXED = java.util.Set.of("enable.auto.commit", "group.id",
       "key.deserializer", "value.deserializer", "bootstrap.servers", "max.poll.records");
 
+  private static final java.util.regex.Pattern LEGAL_TOPIC =
+      java.util.regex.Pattern.compile("[a-zA-Z0-9._-]{1,245}");
+
   public static final String DEFAULT_TOPIC = "s3-events";
   public static final String DEFAULT_GROUP = "s3index-indexer";
 
@@ -58,6 +61,11 @@ public record IndexerConfig(
     Objects.requireNonNull(topic, "topic");
     Objects.requireNonNull(groupId, "groupId");
     Objects.requireNonNull(database, "database");
+    // Kafka refuses other names only once the consumer polls; the dead-letter topic adds ".dlq".
+    if (!LEGAL_TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+      throw new ConfigException("S3INDEX_TOPIC must be a Kafka topic name, 1 to 245 of a-z A-Z 0-9 . _ -: '"
+          + topic + "'");
+    }
     if (topic.endsWith(".dlq")) {
       throw new ConfigException(
           "S3INDEX_TOPIC must be the events topic, not a dead-letter topic: " + topic);
