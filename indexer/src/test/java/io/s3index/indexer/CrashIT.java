@@ -27,27 +27,15 @@ class CrashIT {
   private static final int KILLS = 6;
 
   private static Process startIndexer(Harness harness, Path log) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"),
-        IndexerMain.class.getName());
-    Map<String, String> env = pb.environment();
-    env.put("S3INDEX_KAFKA_BOOTSTRAP_SERVERS", harness.kafka.bootstrapServers());
-    env.put("S3INDEX_TOPIC", harness.topic);
-    env.put("S3INDEX_GROUP_ID", "crash");
-    env.put("S3INDEX_DB_URL", harness.db.jdbcUrl());
-    env.put("S3INDEX_DB_USER", harness.db.user());
-    env.put("S3INDEX_DB_PASSWORD", harness.db.password());
-    env.put("S3INDEX_MAX_POLL_RECORDS", "25");
-    env.put("S3INDEX_MAX_BACKOFF", "1s");
-    env.put("S3INDEX_INDEXER_METRICS_PORT", "-1");
-    // Static membership: a restarted instance takes its partitions back at once instead of
-    // waiting out the killed one's session, as a restarted pod would.
-    env.put("S3INDEX_KAFKA_CONSUMER_GROUP_INSTANCE_ID", "crash-indexer");
-    env.put("S3INDEX_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "10000");
-    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    return pb.start();
+    return harness.indexerProcess("256m", Map.of(
+        "S3INDEX_GROUP_ID", "crash",
+        "S3INDEX_MAX_POLL_RECORDS", "25",
+        "S3INDEX_MAX_BACKOFF", "1s",
+        // Static membership: a restarted instance takes its partitions back at once instead of
+        // waiting out the killed one's session, as a restarted pod would.
+        "S3INDEX_KAFKA_CONSUMER_GROUP_INSTANCE_ID", "crash-indexer",
+        "S3INDEX_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "10000"))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 
   private static long committed(Harness harness) {

@@ -47,6 +47,27 @@ final class Harness implements AutoCloseable {
         new StringSerializer(), new ByteArraySerializer());
   }
 
+  /**
+   * The indexer as a child process (its main class, configured by environment) on this topic and
+   * database, the metrics port off; {@code settings} add to or replace those variables.
+   */
+  ProcessBuilder indexerProcess(String maxHeap, Map<String, String> settings) {
+    ProcessBuilder pb = new ProcessBuilder(
+        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"),
+        IndexerMain.class.getName());
+    Map<String, String> env = pb.environment();
+    env.put("S3INDEX_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+    env.put("S3INDEX_TOPIC", topic);
+    env.put("S3INDEX_DB_URL", db.jdbcUrl());
+    env.put("S3INDEX_DB_USER", db.user());
+    env.put("S3INDEX_DB_PASSWORD", db.password());
+    env.put("S3INDEX_INDEXER_METRICS_PORT", "-1");
+    env.putAll(settings);
+    return pb.redirectErrorStream(true);
+  }
+
   IndexerConfig config(String group) {
     return IndexerConfig.of(kafka.bootstrapServers(), topic, db).withGroupId(group);
   }

@@ -12,25 +12,9 @@ import org.junit.jupiter.api.Test;
 /** The indexer as its operators run it: a process whose exit status tells a supervisor what to do. */
 class IndexerMainIT {
 
-  private static ProcessBuilder indexer(Harness harness, Path log, Map<String, String> settings) {
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"),
-        IndexerMain.class.getName());
-    Map<String, String> env = pb.environment();
-    env.put("S3INDEX_KAFKA_BOOTSTRAP_SERVERS", harness.kafka.bootstrapServers());
-    env.put("S3INDEX_TOPIC", harness.topic);
-    env.put("S3INDEX_DB_URL", harness.db.jdbcUrl());
-    env.put("S3INDEX_DB_USER", harness.db.user());
-    env.put("S3INDEX_DB_PASSWORD", harness.db.password());
-    env.put("S3INDEX_INDEXER_METRICS_PORT", "-1");
-    env.putAll(settings);
-    return pb.redirectErrorStream(true).redirectOutput(log.toFile());
-  }
-
+  /** Runs the child to its end, its output in {@code log}, and checks its exit status. */
   private static String run(ProcessBuilder pb, Path log, int expectedExit) throws Exception {
-    Process child = pb.start();
+    Process child = pb.redirectOutput(log.toFile()).start();
     boolean exited = child.waitFor(120, TimeUnit.SECONDS);
     if (!exited) {
       child.destroyForcibly().waitFor();
@@ -47,7 +31,7 @@ class IndexerMainIT {
       Path log = Files.createTempFile("indexer-main", ".log");
       // A consumer setting only the broker can refuse, and only once the loop polls: the loop
       // dies of it. The process must not stay up looking healthy with nothing consuming.
-      String output = run(indexer(harness, log, Map.of(
+      String output = run(harness.indexerProcess("128m", Map.of(
           "S3INDEX_GROUP_ID", "indexer-main-dies",
           "S3INDEX_KAFKA_CONSUMER_GROUP_PROTOCOL", "consumer",
           "S3INDEX_KAFKA_CONSUMER_GROUP_REMOTE_ASSIGNOR", "no-such-assignor")), log, 1);
@@ -60,7 +44,7 @@ class IndexerMainIT {
   void anIllegalTopicNameIsAConfigurationErrorOnOneLine() throws Exception {
     try (Harness harness = new Harness("indexer-main-topic", 1)) {
       Path log = Files.createTempFile("indexer-main", ".log");
-      String output = run(indexer(harness, log, Map.of("S3INDEX_TOPIC", "s3 events")), log, 2);
+      String output = run(harness.indexerProcess("128m", Map.of("S3INDEX_TOPIC", "s3 events")), log, 2);
       assertThat(output.strip()).startsWith("s3index-indexer: S3INDEX_TOPIC")
           .contains("'s3 events'").doesNotContain("\n").doesNotContain("Exception");
       Files.deleteIfExists(log);
