@@ -104,7 +104,7 @@ public final class Indexer implements AutoCloseable {
     return thread.isAlive();
   }
 
-  /** What ended the consumer loop unexpectedly, or null while it runs or after {@link #close()}. */
+  /** What ended the consumer loop unexpectedly, or null while it runs and after a clean stop. */
   public Throwable failure() {
     return failure;
   }
@@ -155,7 +155,6 @@ public final class Indexer implements AutoCloseable {
     if (ownsDatabase) {
       database.close();
     }
-    log.info("indexer stopped: {} records, {} applied, {} stale, {} dead-lettered",
-        stats.records(), stats.applied(), stats.stale(), stats.deadLettered());
+    log.info("indexer stopped: {}", describe());
   }
 }

@@ -60,8 +60,9 @@ public final class IndexerStats {
   }
 
   void batchFailed(Throwable cause) {
-    failedBatches.incrementAndGet();
+    // The reason first: whoever sees the count go up also sees why.
     lastFailure = cause.toString();
+    failedBatches.incrementAndGet();
   }
 
   /** Counts objects enrichment finished with (stored, or found gone). */
