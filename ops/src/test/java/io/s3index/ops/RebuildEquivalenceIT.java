@@ -8,8 +8,8 @@ import io.s3index.indexer.Indexer;
 import io.s3index.indexer.IndexerConfig;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
+import io.s3index.shared.events.EventPublisher;
 import io.s3index.shared.events.ObjectEvent;
-import io.s3index.shared.events.S3EventFormat;
 import io.s3index.shared.events.Sequencer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,13 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Future;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -52,19 +45,9 @@ class RebuildEquivalenceIT {
     String topic = "rebuild-equivalence";
     SharedServers.kafka().createTopic(topic, 3);
     List<ObjectEvent> events = history(new Random(17), 4_000);
-    S3EventFormat format = new S3EventFormat();
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedServers.kafka().bootstrapServers(),
-        ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer())) {
-      List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
-      for (ObjectEvent e : events) {
-        sent.add(producer.send(new ProducerRecord<>(topic, S3EventFormat.messageKey(e), format.toJson(e))));
-      }
-      producer.flush();
-      // The wait below counts on every event being on the topic: a failed send fails here.
-      for (Future<RecordMetadata> f : sent) {
-        assertThat(f).succeedsWithin(Duration.ofSeconds(30));
-      }
+    // The wait below counts on every event being on the topic: a failed send fails here.
+    try (EventPublisher publisher = new EventPublisher(SharedServers.kafka().bootstrapServers(), topic)) {
+      publisher.publishAll(events, Duration.ofSeconds(60));
     }
 
     DatabaseConfig liveDb = SharedServers.postgres().createDatabase("equivalence_live");

@@ -11,8 +11,8 @@ import io.s3index.queryapi.ApiConfig;
 import io.s3index.queryapi.QueryApi;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
+import io.s3index.shared.events.EventPublisher;
 import io.s3index.shared.events.ObjectEvent;
-import io.s3index.shared.events.S3EventFormat;
 import io.s3index.shared.events.Sequencer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -26,17 +26,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -50,7 +43,6 @@ class RebuildIT {
     final Map<String, Long> model = new HashMap<>();
     final AtomicLong sequence = new AtomicLong(1);
     final Random random = new Random(9);
-    final S3EventFormat format = new S3EventFormat();
 
     synchronized ObjectEvent next(String bucket) {
       long n = sequence.getAndIncrement();
@@ -69,22 +61,13 @@ class RebuildIT {
     }
 
     /** Publishes count events and returns once the broker has taken them all; a failed send throws. */
-    void publish(KafkaProducer<String, byte[]> producer, String topic, String bucket, int count) {
-      List<Future<RecordMetadata>> sent = new ArrayList<>(count);
+    void publish(EventPublisher publisher, String bucket, int count) {
+      List<ObjectEvent> events = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        ObjectEvent e = next(bucket);
-        sent.add(producer.send(new ProducerRecord<>(topic, S3EventFormat.messageKey(e), format.toJson(e))));
+        events.add(next(bucket));
       }
-      producer.flush();
-      for (Future<RecordMetadata> f : sent) {
-        assertThat(f).succeedsWithin(Duration.ofSeconds(30));
-      }
+      publisher.publishAll(events, Duration.ofSeconds(60));
     }
-  }
-
-  private static KafkaProducer<String, byte[]> producer() {
-    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedServers.kafka().bootstrapServers(),
-        ProducerConfig.LINGER_MS_CONFIG, 10), new StringSerializer(), new ByteArraySerializer());
   }
 
   private static Map<String, Long> live(Database database, String bucket) {
@@ -118,9 +101,9 @@ class RebuildIT {
     DatabaseConfig db = SharedServers.postgres().createDatabase("rebuild_load");
     Stream stream = new Stream();
     try (Database database = new Database(db, "rebuild");
-         KafkaProducer<String, byte[]> producer = producer()) {
+         EventPublisher publisher = new EventPublisher(SharedServers.kafka().bootstrapServers(), topic)) {
       database.migrate();
-      stream.publish(producer, topic, "rb", 100_000);
+      stream.publish(publisher, "rb", 100_000);
       try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, db)
                .withGroupId("live"), database);
            QueryApi api = QueryApi.start(ApiConfig.of("127.0.0.1", 0, db), database)) {
@@ -150,7 +133,7 @@ class RebuildIT {
         }, "api-reader");
         Thread writer = new Thread(() -> {
           while (running.get()) {
-            stream.publish(producer, topic, "rb", 200);
+            stream.publish(publisher, "rb", 200);
             java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
           }
         }, "publisher");
@@ -190,9 +173,9 @@ class RebuildIT {
     DatabaseConfig db = SharedServers.postgres().createDatabase("rebuild_kill");
     Stream stream = new Stream();
     try (Database database = new Database(db, "rebuild-kill");
-         KafkaProducer<String, byte[]> producer = producer()) {
+         EventPublisher publisher = new EventPublisher(SharedServers.kafka().bootstrapServers(), topic)) {
       database.migrate();
-      stream.publish(producer, topic, "rk", 150_000);
+      stream.publish(publisher, "rk", 150_000);
       try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, db)
           .withGroupId("live"), database)) {
         Await.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 150_000,
