@@ -29,19 +29,34 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server.
+   * Starts a server that trades durability for speed ({@code fsync}, {@code synchronous_commit}
+   * and {@code full_page_writes} off): for tests that do not test durability. A crash of it (or
+   * of one of its backends) loses its last commits.
    *
    * @param port the port, or 0 for a free one
    * @param dataDir where to keep the data, or null for a temporary folder removed on close
    */
   public static EmbeddedPostgresServer start(int port, Path dataDir) {
+    return start(port, dataDir, false);
+  }
+
+  /**
+   * Starts a server.
+   *
+   * @param port the port, or 0 for a free one
+   * @param dataDir where to keep the data, or null for a temporary folder removed on close
+   * @param durable PostgreSQL's own defaults ({@code fsync}, {@code synchronous_commit}, {@code
+   *     full_page_writes} on), so that a commit survives a crash as in production; otherwise off
+   */
+  public static EmbeddedPostgresServer start(int port, Path dataDir, boolean durable) {
     try {
+      String onOff = durable ? "on" : "off";
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setPGStartupWait(Duration.ofSeconds(60))
           .setServerConfig("max_connections", "200")
-          .setServerConfig("fsync", "off")
-          .setServerConfig("synchronous_commit", "off")
-          .setServerConfig("full_page_writes", "off")
+          .setServerConfig("fsync", onOff)
+          .setServerConfig("synchronous_commit", onOff)
+          .setServerConfig("full_page_writes", onOff)
           .setServerConfig("shared_buffers", "256MB");
       if (port != 0) {
         builder.setPort(port);
@@ -50,7 +65,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         builder.setDataDirectory(dataDir).setCleanDataDirectory(false);
       }
       EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder.start());
-      log.info("PostgreSQL listening on localhost:{}", server.port());
+      log.info("PostgreSQL listening on localhost:{} ({})", server.port(),
+          durable ? "durable: fsync and synchronous commit on" : "fast: fsync and synchronous commit off");
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);

@@ -1,53 +1,48 @@
 package io.s3index.indexer;
 
-import io.s3index.indexer.apply.ApplyResult;
 import io.s3index.indexer.apply.BatchWriter;
-import io.s3index.indexer.apply.PartitionProgress;
+import io.s3index.indexer.apply.OffsetsMovedException;
+import io.s3index.indexer.batch.BatchHandler;
+import io.s3index.indexer.batch.BatchOutcome;
+import io.s3index.indexer.batch.SourceRecord;
 import io.s3index.indexer.enrich.Enricher;
-import io.s3index.shared.events.EventParser;
-import io.s3index.shared.events.InvalidEventException;
-import io.s3index.shared.events.ObjectEvent;
-import io.s3index.shared.events.ParsedMessage;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.OptionalLong;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka side of the indexer, kept thin: poll a batch, parse it, dead-letter what cannot be
- * parsed, hand the events to the {@link BatchWriter}, and commit the batch's offsets only after
- * its transaction (and its dead letters) are durable.
+ * The Kafka side of the indexer, kept thin: poll a batch, hand it to the {@link BatchHandler}
+ * (which writes it, its dead letters and its progress in one transaction), send the dead letters
+ * from the outbox, commit the offsets, and wake the enricher.
  *
- * <p>A batch that cannot be written (database away, broker refusing dead letters) is not
- * committed: the consumer seeks back to the batch's first offsets and polls it again after a
- * growing pause, so nothing is skipped and the consumer stays in its group. Because the writer is
- * idempotent, a batch written twice (after a crash or a lost commit) changes nothing.
+ * <p>The database's offsets are the truth. On assignment, and after any failed batch, every held
+ * partition resumes from the offsets stored with the data, not from the consumer's own position:
+ * a database that lost its last commits (crash recovery with asynchronous commit, failover to a
+ * replica that was behind) gets those events again. Each write also checks that the database
+ * holds the offsets the handler believes, and an idle loop compares them every few seconds, so a
+ * loss noticed by nobody (the pool quietly replaced its broken connections) is caught too.
+ *
+ * <p>A batch that cannot be written is retried after a growing pause, and the consumer stays in
+ * its group. Because the writer is idempotent, a batch written twice changes nothing.
  *
  * <p>Runs on one thread; {@link #shutdown()} may be called from any thread.
  */
@@ -56,70 +51,101 @@ final class ConsumerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+  private static final Duration VERIFY_EVERY = Duration.ofSeconds(5);
 
-  private final Consumer<String, byte[]> consumer;
-  private final Producer<String, byte[]> deadLetters;
+  private final Consumer<byte[], byte[]> consumer;
   private final IndexerConfig config;
-  private final EventParser parser;
+  private final BatchHandler handler;
   private final BatchWriter writer;
+  private final DeadLetterOutbox outbox;
   private final IndexerStats stats;
   private final IndexerMetrics metrics;
   private final Enricher enricher;
   private final CountDownLatch stopping = new CountDownLatch(1);
   private final Set<Integer> assigned = ConcurrentHashMap.newKeySet();
+  /**
+   * Where each held partition started when it was assigned without a stored row (Kafka's
+   * committed offset, or the start of the partition). Kept while the partition is held: if the
+   * database later loses every row this consumer stored for it, reading resumes from here.
+   */
+  private final Map<Integer, Long> startedAt = new ConcurrentHashMap<>();
   private volatile boolean running = true;
+  private long verifiedAt = System.nanoTime();
 
-  /** @param enricher where applied creates go for HeadObject, or null without enrichment */
-  ConsumerLoop(Consumer<String, byte[]> consumer, Producer<String, byte[]> deadLetters,
-      IndexerConfig config, EventParser parser, BatchWriter writer, IndexerStats stats,
-      IndexerMetrics metrics, Enricher enricher) {
+  /** @param enricher woken when a batch queued creates for HeadObject, or null without enrichment */
+  ConsumerLoop(Consumer<byte[], byte[]> consumer, IndexerConfig config, BatchWriter writer,
+      BatchHandler handler, DeadLetterOutbox outbox, IndexerStats stats, IndexerMetrics metrics,
+      Enricher enricher) {
     this.consumer = consumer;
-    this.deadLetters = deadLetters;
     this.config = config;
-    this.parser = parser;
     this.writer = writer;
+    this.handler = handler;
+    this.outbox = outbox;
     this.stats = stats;
     this.metrics = metrics;
     this.enricher = enricher;
   }
 
-  /**
-   * On assignment, resume each partition from the offset stored with the data when it is ahead
-   * of Kafka's committed one (the process stopped between the database commit and the offset
-   * commit): the index is the source of truth, so a restart re-applies nothing.
-   */
+  /** On assignment, resume each partition from the offset stored with the data. */
   private final ConsumerRebalanceListener resumeFromIndex = new ConsumerRebalanceListener() {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       // Nothing to flush: every batch is committed before the next poll.
-      partitions.forEach(p -> assigned.remove(p.partition()));
+      forget(partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      partitions.forEach(p -> assigned.remove(p.partition()));
+      forget(partitions);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+      assigned.addAll(numbers);
       Map<Integer, Long> stored;
       try {
         stored = writer.storedOffsets(config.groupId(), config.topic());
       } catch (RuntimeException e) {
-        log.warn("cannot read stored offsets ({}); resuming from Kafka's committed offsets", e.toString());
+        // The first batch will fail too (the database is away), and its retry resumes every
+        // partition from the stored offsets once they can be read.
+        log.warn("cannot read stored offsets ({}); they are read again before the first write", e.toString());
+        partitions.forEach(p -> startedAt.put(p.partition(), consumer.position(p)));
+        handler.assigned(numbers, Map.of());
+        needsResume = true;
         return;
       }
-      partitions.forEach(p -> assigned.add(p.partition()));
-      for (TopicPartition partition : partitions) {
-        Long next = stored.get(partition.partition());
-        if (next != null) {
-          consumer.seek(partition, next);
-        }
-      }
+      seekToStored(partitions, stored);
       log.info("assigned {} partition(s) of {}: {}", partitions.size(), config.topic(),
-          partitions.stream().map(TopicPartition::partition).sorted().toList());
+          numbers.stream().sorted().toList());
     }
   };
+
+  private volatile boolean needsResume;
+
+  private void forget(Collection<TopicPartition> partitions) {
+    List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+    assigned.removeAll(numbers);
+    numbers.forEach(startedAt::remove);
+    handler.revoked(numbers);
+    stats.settled(numbers);
+    metrics.forget(config.topic(), numbers);
+  }
+
+  /** Seeks each partition to its stored offset; one without a row stays where Kafka put it. */
+  private void seekToStored(Collection<TopicPartition> partitions, Map<Integer, Long> stored) {
+    List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+    handler.assigned(numbers, stored);
+    for (TopicPartition partition : partitions) {
+      Long next = stored.get(partition.partition());
+      if (next != null) {
+        consumer.seek(partition, next);
+        startedAt.remove(partition.partition());
+      } else {
+        startedAt.put(partition.partition(), consumer.position(partition));
+      }
+    }
+  }
 
   @Override
   public void run() {
@@ -128,24 +154,45 @@ final class ConsumerLoop implements Runnable {
       consumer.subscribe(List.of(config.topic()), resumeFromIndex);
       log.info("consuming topic {} as group {}", config.topic(), config.groupId());
       while (running) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+        flushOutbox();
+        if (needsResume) {
+          try {
+            resumeFromDatabase();
+          } catch (RuntimeException e) {
+            // Still away: nothing is polled until the stored offsets can be read.
+            stats.batchFailed(e);
+            stats.attemptFailed(stats.inHandFor().keySet());
+            pause(backoff);
+            backoff = min(backoff.multipliedBy(2), config.maxBackoff());
+            continue;
+          }
+        }
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
         recordLag();
         if (records.isEmpty()) {
+          verifyNowAndThen();
           continue;
         }
+        List<Integer> partitions = records.partitions().stream().map(TopicPartition::partition).toList();
+        stats.attempting(partitions);
         try {
           handle(records);
+          stats.settled(partitions);
           backoff = FIRST_BACKOFF;
+        } catch (OffsetsMovedException e) {
+          log.warn("{}; resuming every partition from the database's offsets", e.getMessage());
+          resumeOrRewind(records);
         } catch (RuntimeException e) {
           if (!running) {
             break;
           }
           stats.batchFailed(e);
-          log.warn("batch of {} records not written ({}); retrying in {} ms",
-              records.count(), e.toString(), backoff.toMillis());
-          rewind(records);
+          stats.attemptFailed(partitions);
+          log.warn("batch of {} records on partition(s) {} not written ({}); retrying in {} ms",
+              records.count(), partitions, e.toString(), backoff.toMillis());
           pause(backoff);
           backoff = min(backoff.multipliedBy(2), config.maxBackoff());
+          resumeOrRewind(records);
         }
       }
     } catch (WakeupException e) {
@@ -159,101 +206,148 @@ final class ConsumerLoop implements Runnable {
     }
   }
 
-  private void handle(ConsumerRecords<String, byte[]> records) {
+  private void handle(ConsumerRecords<byte[], byte[]> records) {
     long started = System.nanoTime();
-    List<ObjectEvent> events = new ArrayList<>(records.count());
-    List<Future<RecordMetadata>> dead = new ArrayList<>();
-    Map<TopicPartition, Instant> newest = new HashMap<>();
-    int skipped = 0;
-    for (ConsumerRecord<String, byte[]> record : records) {
-      try {
-        ParsedMessage parsed = parser.parse(record.value());
-        events.addAll(parsed.events());
-        skipped += parsed.skipped();
-        for (ObjectEvent e : parsed.events()) {
-          newest.merge(new TopicPartition(record.topic(), record.partition()), e.eventTime(),
-              (a, b) -> a.isAfter(b) ? a : b);
-        }
-      } catch (InvalidEventException e) {
-        log.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(),
-            record.offset(), e.getMessage());
-        dead.add(deadLetters.send(deadLetter(record, e.getMessage())));
-      }
+    List<SourceRecord> batch = new ArrayList<>(records.count());
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      batch.add(new SourceRecord(r.topic(), r.partition(), r.offset(), r.key(), r.value()));
     }
-    long parsed = System.nanoTime();
-    List<PartitionProgress> progress = new ArrayList<>();
-    for (TopicPartition partition : records.partitions()) {
-      List<ConsumerRecord<String, byte[]>> batch = records.records(partition);
-      progress.add(new PartitionProgress(config.groupId(), partition.topic(), partition.partition(),
-          batch.get(batch.size() - 1).offset() + 1, newest.get(partition)));
-    }
-    ApplyResult result = writer.apply(events, progress);
+    BatchOutcome outcome = handler.handle(batch);
     long written = System.nanoTime();
-    awaitDeadLetters(dead);
-    commit(records);
-    stats.stages(parsed - started, written - parsed, System.nanoTime() - written);
-    if (enricher != null && !result.toEnrich().isEmpty()) {
-      enricher.submit(result.toEnrich());
+    if (!outcome.deadLetters().isEmpty()) {
+      outbox.stored();
+      flushOutbox();
+    }
+    commit(outcome.commit());
+    stats.stages(0, written - started, System.nanoTime() - written);
+    if (enricher != null && outcome.result().queued() > 0) {
+      enricher.wake();
     }
     long nanos = System.nanoTime() - started;
-    stats.batchApplied(records.count(), result, skipped, dead.size(), nanos);
+    stats.batchApplied(outcome.records(), outcome.result(), outcome.skipped(), outcome.deadLetters().size(), nanos);
     metrics.recordBatch(nanos);
-    log.debug("batch: {} records, {} events, {} applied, {} stale, {} skipped, {} dead-lettered",
-        records.count(), events.size(), result.applied(), result.stale(), skipped, dead.size());
+    log.debug("batch: {} records, {} applied, {} stale, {} skipped, {} dead-lettered",
+        outcome.records(), outcome.result().applied(), outcome.result().stale(), outcome.skipped(),
+        outcome.deadLetters().size());
   }
 
-  private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> record,
-      String error) {
-    RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-    headers.add("s3index.error", error.getBytes(StandardCharsets.UTF_8));
-    headers.add("s3index.source.topic", record.topic().getBytes(StandardCharsets.UTF_8));
-    headers.add("s3index.source.partition",
-        String.valueOf(record.partition()).getBytes(StandardCharsets.UTF_8));
-    headers.add("s3index.source.offset",
-        String.valueOf(record.offset()).getBytes(StandardCharsets.UTF_8));
-    headers.add("s3index.failed.at", Instant.now().toString().getBytes(StandardCharsets.UTF_8));
-    return new ProducerRecord<>(config.deadLetterTopic(), null, record.key(), record.value(),
-        headers);
-  }
-
-  private static void awaitDeadLetters(List<Future<RecordMetadata>> dead) {
-    for (Future<RecordMetadata> future : dead) {
-      try {
-        future.get(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while dead-lettering", e);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new IllegalStateException("dead letter not accepted by the broker", e);
-      }
+  /** Sends stored dead letters; a failure leaves them in the outbox for the next turn. */
+  private void flushOutbox() {
+    try {
+      outbox.flush();
+    } catch (RuntimeException e) {
+      log.warn("dead letters stay in the outbox for now ({})", e.toString());
     }
   }
 
-  private void commit(ConsumerRecords<String, byte[]> records) {
+  private void commit(Map<Integer, Long> next) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition partition : records.partitions()) {
-      List<ConsumerRecord<String, byte[]>> batch = records.records(partition);
-      offsets.put(partition, new OffsetAndMetadata(batch.get(batch.size() - 1).offset() + 1));
-    }
+    next.forEach((p, offset) -> offsets.put(new TopicPartition(config.topic(), p), new OffsetAndMetadata(offset)));
     try {
       consumer.commitSync(offsets);
     } catch (CommitFailedException e) {
-      // The group rebalanced while we wrote: another member re-reads these records and
-      // re-applies them, which the sequencer guard makes harmless.
-      log.warn("offset commit lost to a rebalance; the batch will be re-applied elsewhere");
+      // The group rebalanced while we wrote: the new owner resumes from the offsets stored with
+      // the data, so nothing is re-applied.
+      log.warn("offset commit lost to a rebalance; the new owner resumes from the stored offsets");
+    } catch (RuntimeException e) {
+      // Kafka's committed offsets are only a hint; the stored ones are the truth.
+      log.warn("offset commit failed ({}); the stored offsets stand", e.toString());
     }
   }
 
-  private void recordLag() {
-    for (TopicPartition partition : consumer.assignment()) {
-      OptionalLong lag = consumer.currentLag(partition);
-      if (lag.isPresent()) {
-        metrics.lag(partition, lag.getAsLong());
+  /**
+   * After a failed batch: resumes from the database's offsets, or, while they cannot be read,
+   * rewinds the batch's partitions and reads them again before the next poll.
+   */
+  private void resumeOrRewind(ConsumerRecords<byte[], byte[]> failed) {
+    try {
+      resumeFromDatabase();
+    } catch (RuntimeException e) {
+      needsResume = true;
+      rewind(failed);
+    }
+  }
+
+  /**
+   * Seeks every held partition to the offset the database holds; a partition without a stored row
+   * goes back to where it started when assigned.
+   *
+   * @throws RuntimeException when the offsets cannot be read (the database is away)
+   */
+  private void resumeFromDatabase() {
+    Map<Integer, Long> stored = writer.storedOffsets(config.groupId(), config.topic());
+    needsResume = false;
+    Set<TopicPartition> held = consumer.assignment();
+    handler.believe(stored, held.stream().map(TopicPartition::partition).toList());
+    for (TopicPartition partition : held) {
+      Long next = stored.get(partition.partition());
+      if (next != null) {
+        consumer.seek(partition, next);
+      } else if (startedAt.containsKey(partition.partition())) {
+        consumer.seek(partition, startedAt.get(partition.partition()));
+      } else {
+        // The row read at assignment is gone (a failover to a replica far behind): all of the
+        // partition that is still retained is read again, which the sequencer guard makes safe.
+        consumer.seekToBeginning(List.of(partition));
+      }
+    }
+    verifiedAt = System.nanoTime();
+  }
+
+  /** While idle, compares the stored offsets with what the handler believes, every few seconds. */
+  private void verifyNowAndThen() {
+    if (System.nanoTime() - verifiedAt < VERIFY_EVERY.toNanos() || assigned.isEmpty()) {
+      return;
+    }
+    verifiedAt = System.nanoTime();
+    Map<Integer, Long> stored;
+    try {
+      stored = writer.storedOffsets(config.groupId(), config.topic());
+    } catch (RuntimeException e) {
+      log.debug("cannot verify the stored offsets now ({})", e.toString());
+      return;
+    }
+    Map<Integer, Long> believed = handler.believedOffsets();
+    Map<Integer, Long> held = assigned.stream().filter(stored::containsKey)
+        .collect(Collectors.toMap(p -> p, stored::get));
+    Map<Integer, Long> mine = assigned.stream().filter(believed::containsKey)
+        .collect(Collectors.toMap(p -> p, believed::get));
+    if (!held.equals(mine)) {
+      log.warn("the database holds offsets {} where this indexer believed {}; resuming from the database's",
+          held, mine);
+      try {
+        resumeFromDatabase();
+      } catch (RuntimeException e) {
+        needsResume = true;
       }
     }
   }
 
-  private void rewind(ConsumerRecords<String, byte[]> records) {
+  /**
+   * Lag per partition, measured from the offset stored with the data (not the consumer's fetch
+   * position, which runs ahead of a batch that keeps failing): end of partition minus next
+   * stored offset.
+   */
+  private void recordLag() {
+    Map<Integer, Long> believed = handler.believedOffsets();
+    for (TopicPartition partition : consumer.assignment()) {
+      OptionalLong lag = consumer.currentLag(partition);
+      if (lag.isEmpty()) {
+        continue;
+      }
+      long end = consumer.position(partition) + lag.getAsLong();
+      Long committed = believed.get(partition.partition());
+      if (committed == null) {
+        committed = startedAt.get(partition.partition());
+      }
+      if (committed == null) {
+        continue;
+      }
+      metrics.lag(partition, Math.max(0, end - committed));
+    }
+  }
+
+  private void rewind(ConsumerRecords<byte[], byte[]> records) {
     for (TopicPartition partition : records.partitions()) {
       if (consumer.assignment().contains(partition)) {
         consumer.seek(partition, records.records(partition).get(0).offset());

@@ -1,6 +1,7 @@
 package io.s3index.indexer;
 
 import io.s3index.indexer.apply.BatchWriter;
+import io.s3index.indexer.batch.BatchHandler;
 import io.s3index.indexer.enrich.Enricher;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.events.EventParser;
@@ -13,8 +14,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +27,14 @@ public final class Indexer implements AutoCloseable {
 
   private final Database database;
   private final boolean ownsDatabase;
-  private final KafkaProducer<String, byte[]> deadLetters;
+  private final KafkaProducer<byte[], byte[]> deadLetters;
   private final ConsumerLoop loop;
   private final Thread thread;
   private final IndexerStats stats = new IndexerStats();
   private final IndexerMetrics metrics;
   private final Enricher enricher;
   private volatile Throwable failure;
+  private final Duration stallTimeout;
 
   private Indexer(IndexerConfig config, Database database, boolean ownsDatabase) {
     this.database = database;
@@ -45,17 +45,21 @@ public final class Indexer implements AutoCloseable {
         log.info("applied {} schema migration(s)", ran);
       }
     }
-    this.deadLetters = new KafkaProducer<>(producerConfig(config), new StringSerializer(),
+    this.stallTimeout = config.stallTimeout();
+    this.deadLetters = new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(),
         new ByteArraySerializer());
-    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(config),
-        new StringDeserializer(), new ByteArrayDeserializer());
-    this.metrics = new IndexerMetrics(stats, config.metricsPort());
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(config),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.metrics = new IndexerMetrics(stats, config.metricsPort(), this::problem);
     this.enricher = config.enrich()
         ? new Enricher(config.s3().client(config.enrichConcurrency() * 2), database.jdbi(),
-            config.enrichConcurrency(), Duration.ofSeconds(30), stats)
+            Enricher.Settings.defaults(config.enrichConcurrency()), stats)
         : null;
-    this.loop = new ConsumerLoop(consumer, deadLetters, config, new EventParser(),
-        new BatchWriter(database.jdbi(), config.enrich()), stats, metrics, enricher);
+    BatchWriter writer = new BatchWriter(database.jdbi(), config.enrich());
+    this.loop = new ConsumerLoop(consumer, config, writer,
+        new BatchHandler(config.groupId(), new EventParser(), writer::write),
+        new DeadLetterOutbox(database.jdbi(), config.groupId(), config.topic(), config.deadLetterTopic(), deadLetters),
+        stats, metrics, enricher);
     this.thread = new Thread(loop, "indexer-" + config.topic());
     this.thread.setUncaughtExceptionHandler((t, e) -> {
       failure = e;
@@ -107,6 +111,23 @@ public final class Indexer implements AutoCloseable {
   /** What ended the consumer loop unexpectedly, or null while it runs and after a clean stop. */
   public Throwable failure() {
     return failure;
+  }
+
+  /**
+   * Why the indexer is unhealthy, or null when it is healthy: its consumer loop died, or a
+   * partition's batch has gone unwritten for longer than the stall timeout.
+   */
+  public String problem() {
+    if (failure != null) {
+      return "the consumer loop died: " + failure;
+    }
+    Map<Integer, Duration> stuck = stats.stuckLongerThan(stallTimeout);
+    if (!stuck.isEmpty()) {
+      return "partition(s) " + stuck.keySet() + " stuck for " + stuck.values().stream()
+          .map(d -> d.toSeconds() + " s").toList() + " (longer than " + stallTimeout.toSeconds()
+          + " s); the last failure: " + stats.lastFailure();
+    }
+    return null;
   }
 
   /** One line: what the loop consumed so far, its last failed batch, and whether it died. */

@@ -28,6 +28,8 @@ import java.util.Objects;
  * @param enrichConcurrency parallel HeadObject calls ({@code S3INDEX_ENRICH_CONCURRENCY}, default 16)
  * @param metricsPort Prometheus metrics port ({@code S3INDEX_INDEXER_METRICS_PORT}, default
  *     9400; 0 = any free port, -1 = off)
+ * @param stallTimeout how long a partition's batch may go unwritten before the health check says
+ *     the indexer is stuck ({@code S3INDEX_STALL_TIMEOUT}, default 60s)
  * @param consumerOverrides extra Kafka consumer properties, from {@code S3INDEX_KAFKA_CONSUMER_*}
  *     ({@code S3INDEX_KAFKA_CONSUMER_SESSION_TIMEOUT_MS=10000} is {@code session.timeout.ms});
  *     the ones the indexer's correctness depends on cannot be overridden
@@ -44,6 +46,7 @@ public record IndexerConfig(
     boolean enrich,
     int enrichConcurrency,
     int metricsPort,
+    Duration stallTimeout,
     Map<String, String> consumerOverrides) {
 
   /** Consumer properties the indexer's delivery guarantees rest on. */
@@ -69,6 +72,10 @@ public record IndexerConfig(
     if (topic.endsWith(".dlq")) {
       throw new ConfigException(
           "S3INDEX_TOPIC must be the events topic, not a dead-letter topic: " + topic);
+    }
+    Objects.requireNonNull(stallTimeout, "stallTimeout");
+    if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+      throw new ConfigException("S3INDEX_STALL_TIMEOUT must be positive: " + stallTimeout);
     }
     consumerOverrides = Map.copyOf(consumerOverrides);
     for (String fixed : FIXED) {
@@ -118,37 +125,50 @@ public record IndexerConfig(
         settings.bool("S3INDEX_ENRICH", s3 != null),
         settings.integer("S3INDEX_ENRICH_CONCURRENCY", 16, 1, 256),
         settings.integer("S3INDEX_INDEXER_METRICS_PORT", 9400, -1, 65535),
+        settings.duration("S3INDEX_STALL_TIMEOUT", Duration.ofSeconds(60)),
         settings.properties("S3INDEX_KAFKA_CONSUMER_"));
   }
 
   /** Defaults against another broker, topic and database, without enrichment or metrics port. */
   public static IndexerConfig of(String bootstrapServers, String topic, DatabaseConfig database) {
     return new IndexerConfig(bootstrapServers, topic, DEFAULT_GROUP, 5000,
-        Duration.ofSeconds(10), true, database, null, false, 16, -1, Map.of());
+        Duration.ofSeconds(10), true, database, null, false, 16, -1, Duration.ofSeconds(60), Map.of());
   }
 
   /** The same settings with another consumer group. */
   public IndexerConfig withGroupId(String otherGroupId) {
     return new IndexerConfig(bootstrapServers, topic, otherGroupId, maxPollRecords, maxBackoff,
-        migrate, database, s3, enrich, enrichConcurrency, metricsPort, consumerOverrides);
+        migrate, database, s3, enrich, enrichConcurrency, metricsPort, stallTimeout, consumerOverrides);
   }
 
   /** The same settings, enriching from {@code store}. */
   public IndexerConfig withEnrichment(S3Settings store) {
     return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
-        migrate, database, store, true, enrichConcurrency, metricsPort, consumerOverrides);
+        migrate, database, store, true, enrichConcurrency, metricsPort, stallTimeout, consumerOverrides);
   }
 
   /** The same settings with metrics on {@code port} (0 = any free port, -1 = off). */
   public IndexerConfig withMetricsPort(int port) {
     return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
-        migrate, database, s3, enrich, enrichConcurrency, port, consumerOverrides);
+        migrate, database, s3, enrich, enrichConcurrency, port, stallTimeout, consumerOverrides);
   }
 
   /** The same settings with another batch size. */
   public IndexerConfig withMaxPollRecords(int records) {
     return new IndexerConfig(bootstrapServers, topic, groupId, records, maxBackoff,
-        migrate, database, s3, enrich, enrichConcurrency, metricsPort, consumerOverrides);
+        migrate, database, s3, enrich, enrichConcurrency, metricsPort, stallTimeout, consumerOverrides);
+  }
+
+  /** The same settings with another stall timeout. */
+  public IndexerConfig withStallTimeout(Duration timeout) {
+    return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
+        migrate, database, s3, enrich, enrichConcurrency, metricsPort, timeout, consumerOverrides);
+  }
+
+  /** The same settings with another longest backoff between retries. */
+  public IndexerConfig withMaxBackoff(Duration backoff) {
+    return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, backoff,
+        migrate, database, s3, enrich, enrichConcurrency, metricsPort, stallTimeout, consumerOverrides);
   }
 
   /** Dead letters go to {@code <topic>.dlq}. */

@@ -17,13 +17,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The indexer's Prometheus metrics, served on its own port at {@code /metrics} (and {@code
- * /healthz}): events consumed, applied, stale, skipped, dead-lettered, enriched; batch latency;
- * consumer lag per partition.
+ * The indexer's Prometheus metrics, served on its own port at {@code /metrics}: events consumed,
+ * applied, stale, skipped, dead-lettered, enriched; batch latency; per partition the lag behind
+ * the stored offset, the failed attempts at the batch in hand and the seconds it has been in
+ * hand; the enrichment queue's backlog, oldest age and given-up rows. {@code /healthz} answers
+ * 503 with the reason while the indexer is unhealthy (a partition stuck longer than the stall
+ * timeout, or the consumer loop dead), 200 otherwise.
  */
 final class IndexerMetrics implements AutoCloseable {
 
@@ -32,7 +36,13 @@ final class IndexerMetrics implements AutoCloseable {
   private final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
   private final HttpServer server;
 
-  IndexerMetrics(IndexerStats stats, int port) {
+  private final IndexerStats stats;
+  private final Supplier<String> problem;
+
+  /** @param problem why the indexer is unhealthy now, or null when it is healthy */
+  IndexerMetrics(IndexerStats stats, int port, Supplier<String> problem) {
+    this.stats = stats;
+    this.problem = problem;
     counter("s3index_indexer_records_consumed", "Messages consumed and committed", stats, IndexerStats::records);
     counter("s3index_indexer_events_applied", "Events that changed the index", stats, IndexerStats::applied);
     counter("s3index_indexer_events_stale", "Events that lost to newer state (duplicates, late arrivals)", stats, IndexerStats::stale);
@@ -41,6 +51,12 @@ final class IndexerMetrics implements AutoCloseable {
     counter("s3index_indexer_batches_failed", "Batch attempts that failed and were retried", stats, IndexerStats::failedBatches);
     counter("s3index_indexer_objects_enriched", "Objects whose metadata HeadObject filled in", stats, IndexerStats::enriched);
     counter("s3index_indexer_enrichment_failures", "HeadObject calls that failed after retries", stats, IndexerStats::enrichmentFailures);
+    Gauge.builder("s3index_indexer_enrichment_backlog", stats, IndexerStats::enrichmentBacklog)
+        .description("Objects waiting for HeadObject (all indexers)").register(registry);
+    Gauge.builder("s3index_indexer_enrichment_oldest_seconds", stats, IndexerStats::enrichmentOldestSeconds)
+        .description("How long the oldest object has waited for HeadObject").register(registry);
+    Gauge.builder("s3index_indexer_enrichment_given_up", stats, IndexerStats::enrichmentGivenUp)
+        .description("Objects whose HeadObject failed permanently and was given up").register(registry);
     batchLatency = Timer.builder("s3index_indexer_batch_duration")
         .description("Time to parse, write and commit one batch")
         .publishPercentileHistogram()
@@ -62,7 +78,15 @@ final class IndexerMetrics implements AutoCloseable {
       HttpServer http = HttpServer.create(new InetSocketAddress(port), 16);
       http.createContext("/metrics", exchange -> respond(exchange, 200,
           "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-      http.createContext("/healthz", exchange -> respond(exchange, 200, "application/json", "{\"status\":\"ok\"}"));
+      http.createContext("/healthz", exchange -> {
+        String reason = problem.get();
+        if (reason == null) {
+          respond(exchange, 200, "application/json", "{\"status\":\"ok\"}");
+        } else {
+          respond(exchange, 503, "application/json", "{\"status\":\"unhealthy\",\"reason\":"
+              + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(reason) + "}");
+        }
+      });
       http.start();
       return http;
     } catch (IOException e) {
@@ -89,15 +113,29 @@ final class IndexerMetrics implements AutoCloseable {
     batchLatency.record(Duration.ofNanos(nanos));
   }
 
-  /** Records a partition's lag, registering its gauge the first time. */
+  /** Records a partition's lag behind its stored offset, registering its gauges the first time. */
   void lag(TopicPartition partition, long records) {
     if (lag.put(partition, records) == null) {
+      String number = Integer.toString(partition.partition());
       Gauge.builder("s3index_indexer_consumer_lag", lag, m -> m.getOrDefault(partition, 0L))
-          .description("Records behind the end of the partition")
-          .tag("topic", partition.topic())
-          .tag("partition", Integer.toString(partition.partition()))
+          .description("Records between the offset stored with the data and the end of the partition")
+          .tag("topic", partition.topic()).tag("partition", number)
+          .register(registry);
+      Gauge.builder("s3index_indexer_partition_failed_attempts", stats, s -> s.failedAttempts(partition.partition()))
+          .description("Failed attempts at the batch the partition has in hand")
+          .tag("topic", partition.topic()).tag("partition", number)
+          .register(registry);
+      Gauge.builder("s3index_indexer_partition_stuck_seconds", stats,
+              s -> s.inHandFor().getOrDefault(partition.partition(), Duration.ZERO).toMillis() / 1000.0)
+          .description("Seconds the partition's batch in hand has gone unwritten (0 when none)")
+          .tag("topic", partition.topic()).tag("partition", number)
           .register(registry);
     }
+  }
+
+  /** Partitions no longer held: their lag is no longer this instance's to report. */
+  void forget(String topic, java.util.Collection<Integer> partitions) {
+    partitions.forEach(p -> lag.put(new TopicPartition(topic, p), 0L));
   }
 
   @Override

@@ -1,6 +1,11 @@
 package io.s3index.indexer;
 
 import io.s3index.indexer.apply.ApplyResult;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Running counts of what the indexer did, for logs, tests and metrics. Thread-safe. */
@@ -20,6 +25,81 @@ public final class IndexerStats {
   private final AtomicLong enriched = new AtomicLong();
   private final AtomicLong enrichmentFailures = new AtomicLong();
   private volatile String lastFailure;
+  private final Map<Integer, Stall> stalls = new ConcurrentHashMap<>();
+  private final AtomicLong enrichGivenUp = new AtomicLong();
+  private volatile long enrichBacklog;
+  private volatile double enrichOldestSeconds;
+
+  /** A partition whose current batch is not committed yet: since when, and how many attempts failed. */
+  private record Stall(long sinceNanos, int failedAttempts) {}
+
+  /** A batch of these partitions is being attempted (the first attempt starts the clock). */
+  void attempting(Collection<Integer> partitions) {
+    long now = System.nanoTime();
+    partitions.forEach(p -> stalls.putIfAbsent(p, new Stall(now, 0)));
+  }
+
+  /** An attempt at a batch of these partitions failed. */
+  void attemptFailed(Collection<Integer> partitions) {
+    long now = System.nanoTime();
+    partitions.forEach(p -> stalls.merge(p, new Stall(now, 1),
+        (held, one) -> new Stall(held.sinceNanos(), held.failedAttempts() + 1)));
+  }
+
+  /** A batch of these partitions committed (or they were revoked): they are not stuck. */
+  void settled(Collection<Integer> partitions) {
+    partitions.forEach(stalls::remove);
+  }
+
+  /** Per partition with a batch in hand: how long since its first attempt started. */
+  public Map<Integer, Duration> inHandFor() {
+    long now = System.nanoTime();
+    Map<Integer, Duration> out = new TreeMap<>();
+    stalls.forEach((p, s) -> out.put(p, Duration.ofNanos(now - s.sinceNanos())));
+    return out;
+  }
+
+  /** Failed attempts at the batch a partition has in hand (0 when it has none). */
+  public int failedAttempts(int partition) {
+    Stall s = stalls.get(partition);
+    return s == null ? 0 : s.failedAttempts();
+  }
+
+  /**
+   * Partitions stuck for longer than {@code limit}: a batch in hand that has failed at least once
+   * (or not finished) since longer than that.
+   */
+  public Map<Integer, Duration> stuckLongerThan(Duration limit) {
+    Map<Integer, Duration> out = new TreeMap<>();
+    inHandFor().forEach((p, d) -> {
+      if (d.compareTo(limit) > 0) {
+        out.put(p, d);
+      }
+    });
+    return out;
+  }
+
+  /** The enrichment queue as last measured: rows waiting, age of the oldest, rows given up. */
+  public void enrichmentQueue(long backlog, double oldestSeconds, long givenUp) {
+    this.enrichBacklog = backlog;
+    this.enrichOldestSeconds = oldestSeconds;
+    this.enrichGivenUp.set(givenUp);
+  }
+
+  /** Rows waiting for enrichment (all indexers), as last measured. */
+  public long enrichmentBacklog() {
+    return enrichBacklog;
+  }
+
+  /** Seconds the oldest row has waited for enrichment, as last measured. */
+  public double enrichmentOldestSeconds() {
+    return enrichOldestSeconds;
+  }
+
+  /** Rows whose enrichment was given up after permanent failures, as last measured. */
+  public long enrichmentGivenUp() {
+    return enrichGivenUp.get();
+  }
 
   void batchApplied(int recordCount, ApplyResult result, int skippedCount, int deadCount,
       long nanos) {

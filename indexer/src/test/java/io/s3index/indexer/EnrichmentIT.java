@@ -66,8 +66,9 @@ class EnrichmentIT {
       s3.putObject(b -> b.bucket("swept").key("a.txt").contentType("text/plain"), RequestBody.fromString("a"));
       // As if an indexer had applied the create and died before its HeadObject.
       harness.database.jdbi().useHandle(h -> h.execute("""
-          INSERT INTO objects (bucket, key, size, last_modified, sequencer, event_time, enrich_pending)
-          VALUES ('swept', 'a.txt', 1, now(), '01', now(), true)"""));
+          INSERT INTO objects (bucket, key, size, last_modified, sequencer, event_time)
+          VALUES ('swept', 'a.txt', 1, now(), '01', now());
+          INSERT INTO enrichment_queue (bucket, key, sequencer) VALUES ('swept', 'a.txt', '01')"""));
       try (Indexer indexer = Indexer.start(harness.config("sweep").withEnrichment(store), harness.database)) {
         Await.until("the sweep enriches the leftover row", Duration.ofSeconds(30), () -> pending(harness) == 0);
       }
@@ -77,8 +78,67 @@ class EnrichmentIT {
     }
   }
 
+  @Test
+  void twoIndexersNeverHeadTheSameObjectAndAPermanentFailureIsGivenUp() throws Exception {
+    EmbeddedS3 server = SharedServers.s3();
+    S3Settings direct = new S3Settings(server.endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY,
+        EmbeddedS3.SECRET_KEY, true);
+    try (Harness harness = new Harness("enrichment-pair", 4); S3Client s3 = direct.client(4);
+        CountingProxy proxy = new CountingProxy(server.endpoint())) {
+      s3.createBucket(b -> b.bucket("pair"));
+      S3Settings counted = new S3Settings(proxy.endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY,
+          EmbeddedS3.SECRET_KEY, true);
+      IndexerConfig config = harness.config("pair").withEnrichment(counted);
+      try (Indexer one = Indexer.start(config, harness.database);
+          Indexer two = Indexer.start(config, harness.database)) {
+        // First an object the S3 server refuses to HEAD for good (403 for a key with "//").
+        harness.sendAll(List.of(Harness.created("pair", "bad//key.txt", 1, 1)), e -> null);
+        List<ObjectEvent> events = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+          String key = "doc-" + i + ".txt";
+          PutObjectResponse put = s3.putObject(b -> b.bucket("pair").key(key).contentType("text/plain"),
+              RequestBody.fromString("body " + i));
+          events.add(new ObjectEvent("pair", key, ObjectEvent.Kind.CREATED, 6, put.eTag().replace("\"", ""),
+              null, Harness.seq(10 + i), Instant.now(), "ObjectCreated:Put"));
+        }
+        harness.sendAll(events, e -> null);
+        Await.until("every good object is enriched and the bad one given up", Duration.ofSeconds(60),
+            () -> enriched(harness, "pair") == 300 && givenUp(harness) == 1 && waiting(harness) == 0,
+            () -> one.describe() + " / " + two.describe() + "; HEADs: " + proxy.heads().size());
+        assertThat(one.stats().enriched()).as("both indexers enriched").isPositive();
+        assertThat(two.stats().enriched()).as("both indexers enriched").isPositive();
+      }
+      java.util.Map<String, Long> perPath = new java.util.HashMap<>();
+      proxy.heads().forEach(path -> perPath.merge(path, 1L, Long::sum));
+      assertThat(perPath.entrySet().stream().filter(e -> e.getKey().contains("doc-")))
+          .hasSize(300).allSatisfy(e -> assertThat(e.getValue()).as(e.getKey()).isEqualTo(1L));
+      assertThat(perPath.entrySet().stream().filter(e -> e.getKey().contains("bad"))
+          .mapToLong(java.util.Map.Entry::getValue).sum()).as("tries of the bad object").isEqualTo(3);
+      String error = harness.database.jdbi().withHandle(h -> h.createQuery(
+          "SELECT last_error FROM enrichment_queue WHERE key = 'bad//key.txt' AND given_up")
+          .mapTo(String.class).one());
+      assertThat(error).contains("403");
+    }
+  }
+
+  private static long enriched(Harness harness, String bucket) {
+    return harness.database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT count(*) FROM objects WHERE bucket = :b AND content_type = 'text/plain'")
+        .bind("b", bucket).mapTo(Long.class).one());
+  }
+
+  private static long givenUp(Harness harness) {
+    return harness.database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT count(*) FROM enrichment_queue WHERE given_up").mapTo(Long.class).one());
+  }
+
+  private static long waiting(Harness harness) {
+    return harness.database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT count(*) FROM enrichment_queue WHERE NOT given_up").mapTo(Long.class).one());
+  }
+
   private static long pending(Harness harness) {
     return harness.database.jdbi().withHandle(h -> h.createQuery(
-        "SELECT count(*) FROM objects WHERE enrich_pending").mapTo(Long.class).one());
+        "SELECT count(*) FROM enrichment_queue").mapTo(Long.class).one());
   }
 }

@@ -108,6 +108,39 @@ final class Harness implements AutoCloseable {
     }
   }
 
+  /** A message of the dead-letter topic: where its source was, and why it was set aside. */
+  record DeadLetterSeen(int partition, long offset, String error, String value) {}
+
+  /** Everything the dead-letter topic holds now, read from its start to its end. */
+  List<DeadLetterSeen> deadLetters() {
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of(
+        org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      var partition = new org.apache.kafka.common.TopicPartition(topic + ".dlq", 0);
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      long end = consumer.endOffsets(List.of(partition)).get(partition);
+      List<DeadLetterSeen> seen = new java.util.ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          seen.add(new DeadLetterSeen(
+              Integer.parseInt(header(r, "s3index.source.partition")),
+              Long.parseLong(header(r, "s3index.source.offset")),
+              header(r, "s3index.error"),
+              new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+      }
+      return seen;
+    }
+  }
+
+  private static String header(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r, String name) {
+    var h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Live objects of a bucket: key to size. */
   Map<String, Long> live(String bucket) {
     return database.jdbi().withHandle(h -> h.createQuery(

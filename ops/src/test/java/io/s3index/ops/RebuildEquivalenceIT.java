@@ -37,7 +37,7 @@ class RebuildEquivalenceIT {
 
   private static final String SELECT_ALL = """
       SELECT bucket, key, size, etag, content_type, last_modified, storage_class, version_id,
-             sequencer, deleted, metadata::text AS metadata, event_time, enrich_pending
+             sequencer, deleted, metadata::text AS metadata, event_time
       FROM objects ORDER BY bucket, key""";
 
   @Test

@@ -1,6 +1,7 @@
 package io.s3index.indexer.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.s3index.embedded.SharedServers;
 import io.s3index.shared.db.Database;
@@ -188,13 +189,80 @@ class BatchWriterIT {
     ObjectEvent bare = created("described", "aws.jpg", 2, 7);
     ApplyResult result = enriching.apply(List.of(described, bare));
     assertThat(result.applied()).isEqualTo(2);
-    assertThat(result.toEnrich()).extracting(AppliedCreate::key).containsExactly("aws.jpg");
+    assertThat(result.queued()).isEqualTo(1);
+    assertThat(queued("described")).containsExactly("aws.jpg");
     Map<String, Object> row = database.jdbi().withHandle(h -> h.createQuery(
-        "SELECT content_type, metadata->>'owner' AS owner, enrich_pending FROM objects "
+        "SELECT content_type, metadata->>'owner' AS owner FROM objects "
             + "WHERE bucket = 'described' AND key = 'minio.pdf'").mapToMap().one());
-    assertThat(row).containsEntry("content_type", "application/pdf").containsEntry("owner", "u42")
-        .containsEntry("enrich_pending", false);
+    assertThat(row).containsEntry("content_type", "application/pdf").containsEntry("owner", "u42");
     assertThat(new BatchWriter(database.jdbi(), false).apply(List.of(created("described", "plain", 3, 1)))
-        .toEnrich()).isEmpty();
+        .queued()).isZero();
+    // A newer version of a queued key replaces its queue row; a described one drops out at claim time.
+    assertThat(enriching.apply(List.of(created("described", "aws.jpg", 4, 8))).queued()).isEqualTo(1);
+    String queuedVersion = database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT sequencer FROM enrichment_queue WHERE bucket = 'described' AND key = 'aws.jpg'")
+        .mapTo(String.class).one());
+    assertThat(queuedVersion).isEqualTo(seq(4));
+  }
+
+  /** Text PostgreSQL cannot compress below a B-tree entry's limit. */
+  private static String incompressible(int length) {
+    java.util.Random random = new java.util.Random(length);
+    StringBuilder s = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      s.append((char) ('a' + random.nextInt(26)));
+    }
+    return s.toString();
+  }
+
+  private static List<String> queued(String bucket) {
+    return database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT key FROM enrichment_queue WHERE bucket = :b ORDER BY key").bind("b", bucket)
+        .mapTo(String.class).list());
+  }
+
+  private static BatchWriter.Batch batch(String group, List<ObjectEvent> events, long next,
+      Map<Integer, Long> expected) {
+    return new BatchWriter.Batch(group, events,
+        List.of(new PartitionProgress(group, "t", 0, next, null)), expected, List.of(),
+        i -> new DeadLetter("t", 0, 100 + i, null, ("event " + i).getBytes(), ""));
+  }
+
+  @Test
+  void recordsTheDatabaseRefusesAreDeadLetteredAndTheRestApplied() {
+    List<ObjectEvent> events = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      events.add(created("refused", "k" + i, i + 1, i));
+    }
+    // Values the parser would refuse, built past it: the database refuses them for their one row.
+    events.set(7, new ObjectEvent("refused", "k7", ObjectEvent.Kind.CREATED, 7, "bad\u0000etag", null,
+        seq(8), Instant.ofEpochSecond(1_700_000_000L), "ObjectCreated:Put"));
+    events.set(31, new ObjectEvent("refused", "k31", ObjectEvent.Kind.CREATED, 31, null, null, seq(32),
+        Instant.ofEpochSecond(1_700_000_000L), "ObjectCreated:Put", "x/" + incompressible(3000), null));
+    BatchWriter.Written written = writer.write(batch("refusing", events, 140, Map.of()));
+    assertThat(written.result().applied()).isEqualTo(38);
+    assertThat(written.deadLetters()).extracting(DeadLetter::offset).containsExactly(107L, 131L);
+    assertThat(written.deadLetters()).allSatisfy(d -> assertThat(d.error()).startsWith("refused by the database: SQLSTATE"));
+    assertThat(live("refused")).hasSize(38).doesNotContainKeys("k7", "k31");
+    long stored = database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT count(*) FROM dead_letters WHERE consumer_group = 'refusing' AND sent_at IS NULL")
+        .mapTo(Long.class).one());
+    assertThat(stored).isEqualTo(2);
+    assertThat(writer.storedOffsets("refusing", "t")).containsEntry(0, 140L);
+  }
+
+  @Test
+  void aBatchReadFromAnotherPositionThanTheStoredOneIsNotWritten() {
+    writer.write(batch("moved", List.of(created("moved", "a", 1, 1)), 10, Map.of()));
+    // The consumer believes 20 is stored (as if the database had lost its last commit).
+    assertThatThrownBy(() -> writer.write(batch("moved", List.of(created("moved", "b", 2, 1)), 30, Map.of(0, 20L))))
+        .isInstanceOf(OffsetsMovedException.class)
+        .satisfies(e -> assertThat(((OffsetsMovedException) e).stored()).containsEntry(0, 10L));
+    assertThat(live("moved")).containsOnlyKeys("a");
+    // Believing no row where there is one is refused the same way.
+    assertThatThrownBy(() -> writer.write(batch("moved", List.of(created("moved", "b", 2, 1)), 30, Map.of())))
+        .isInstanceOf(OffsetsMovedException.class);
+    writer.write(batch("moved", List.of(created("moved", "b", 2, 1)), 30, Map.of(0, 10L)));
+    assertThat(live("moved")).containsOnlyKeys("a", "b");
   }
 }

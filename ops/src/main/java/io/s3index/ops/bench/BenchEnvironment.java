@@ -12,7 +12,8 @@ final class BenchEnvironment implements AutoCloseable {
   final EmbeddedS3 s3;
 
   BenchEnvironment() {
-    postgres = EmbeddedPostgresServer.start(0, null);
+    // Durable, as production runs: the figures are what fsync and synchronous commit give.
+    postgres = EmbeddedPostgresServer.start(0, null, true);
     kafka = EmbeddedKafka.start("127.0.0.1", 0, null);
     s3 = EmbeddedS3.start("127.0.0.1", 0);
   }

@@ -46,8 +46,9 @@ public final class DevStack implements AutoCloseable {
 
   private void boot(Options o) {
     topic = o.topic();
+    // With a data directory, dev mode keeps what it says it keeps: commits survive a crash.
     EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(o.dbPort(),
-        o.dataDir() == null ? null : o.dataDir().resolve("postgres"));
+        o.dataDir() == null ? null : o.dataDir().resolve("postgres"), o.dataDir() != null);
     running.push(postgres);
     database = postgres.createDatabase("s3index");
     EmbeddedKafka kafka = EmbeddedKafka.start("localhost", o.kafkaPort(),

@@ -57,9 +57,13 @@ public final class EventParser {
   /**
    * Parses one message.
    *
-   * @throws InvalidEventException if the message is not JSON, has an unknown shape, or a record
-   *     lacks a bucket, key or valid field; the whole message is rejected then, so that it can be
-   *     dead-lettered intact
+   * <p>A record that lacks a bucket or key, or carries a value the index cannot hold (see {@link
+   * EventLimits}), is refused on its own: the message's other records are returned, and the refused
+   * ones are named in {@link ParsedMessage#rejected()}, so that the message can be dead-lettered
+   * intact while its good records still apply.
+   *
+   * @throws InvalidEventException if the message is not JSON, has an unknown shape, or yields
+   *     nothing but refused records
    */
   public ParsedMessage parse(byte[] payload) {
     if (payload == null || payload.length == 0) {
@@ -93,43 +97,66 @@ public final class EventParser {
     if (!records.isArray()) {
       throw new InvalidEventException("\"Records\" is not an array");
     }
+    if (records.isEmpty()) {
+      throw new InvalidEventException("\"Records\" is empty");
+    }
     List<ObjectEvent> events = new ArrayList<>(records.size());
+    List<String> rejected = new ArrayList<>();
     int skipped = 0;
     for (int i = 0; i < records.size(); i++) {
-      JsonNode record = records.get(i);
       String where = "Records[" + i + "]";
-      String version = record.path("eventVersion").asText("");
-      if (!version.isEmpty() && !version.startsWith("2.")) {
-        throw new InvalidEventException(where + ": unsupported eventVersion " + version);
+      try {
+        ObjectEvent event = record(records.get(i), where);
+        if (event == null) {
+          skipped++;
+        } else {
+          events.add(event);
+        }
+      } catch (InvalidEventException e) {
+        // The other records of the message still apply; the message is dead-lettered naming this one.
+        rejected.add(e.getMessage());
       }
-      String eventName = text(record, "eventName", where);
-      ObjectEvent.Kind kind = kindOf(eventName);
-      if (kind == null) {
-        skipped++;
-        continue;
-      }
-      JsonNode s3 = record.path("s3");
-      String bucket = text(s3.path("bucket"), "name", where + ".s3.bucket");
-      JsonNode object = s3.path("object");
-      String key = ObjectKeys.decodeEventKey(text(object, "key", where + ".s3.object"));
-      Instant eventTime = time(text(record, "eventTime", where), where + ".eventTime");
-      String versionId = version(optionalText(object, "versionId"));
-      boolean created = kind == ObjectEvent.Kind.CREATED;
-      Described described = created ? described(object) : Described.NONE;
-      events.add(new ObjectEvent(
-          bucket,
-          key,
-          versionRemoval(eventName, kind, versionId),
-          created ? size(object.path("size"), where) : 0,
-          optionalText(object, "eTag"),
-          versionId,
-          sequencer(optionalText(object, "sequencer"), eventTime, where),
-          eventTime,
-          eventName,
-          described.contentType(),
-          described.metadata()));
     }
-    return new ParsedMessage(events, skipped);
+    if (events.isEmpty() && skipped == 0 && !rejected.isEmpty()) {
+      throw new InvalidEventException(String.join("; ", rejected));
+    }
+    return new ParsedMessage(events, skipped, rejected);
+  }
+
+  /** One record of an S3 notification, or null when its event type changes nothing indexed. */
+  private ObjectEvent record(JsonNode record, String where) {
+    if (!record.isObject()) {
+      throw new InvalidEventException(where + " is not an object");
+    }
+    String version = record.path("eventVersion").asText("");
+    if (!version.isEmpty() && !version.startsWith("2.")) {
+      throw new InvalidEventException(where + ": unsupported eventVersion " + version);
+    }
+    String eventName = text(record, "eventName", where);
+    ObjectEvent.Kind kind = kindOf(eventName);
+    if (kind == null) {
+      return null;
+    }
+    JsonNode s3 = record.path("s3");
+    String bucket = bucket(text(s3.path("bucket"), "name", where + ".s3.bucket"), where);
+    JsonNode object = s3.path("object");
+    String key = ObjectKeys.decodeEventKey(text(object, "key", where + ".s3.object"));
+    Instant eventTime = time(text(record, "eventTime", where), where + ".eventTime");
+    String versionId = version(optionalText(object, "versionId"));
+    boolean created = kind == ObjectEvent.Kind.CREATED;
+    Described described = created ? described(object, where) : Described.NONE;
+    return new ObjectEvent(
+        bucket,
+        key,
+        versionRemoval(eventName, kind, versionId),
+        created ? size(object.path("size"), where) : 0,
+        etag(object),
+        versionId,
+        sequencer(optionalText(object, "sequencer"), eventTime, where),
+        eventTime,
+        eventName,
+        described.contentType(),
+        described.metadata());
   }
 
   private ParsedMessage parseEventBridge(JsonNode root) {
@@ -143,7 +170,7 @@ public final class EventParser {
       return new ParsedMessage(List.of(), 1);
     }
     JsonNode detail = root.path("detail");
-    String bucket = text(detail.path("bucket"), "name", "detail.bucket");
+    String bucket = bucket(text(detail.path("bucket"), "name", "detail.bucket"), "detail.bucket");
     JsonNode object = detail.path("object");
     String key = ObjectKeys.decodeEventKey(text(object, "key", "detail.object"));
     Instant eventTime = time(text(root, "time", "EventBridge event"), "time");
@@ -158,7 +185,7 @@ public final class EventParser {
         key,
         kind,
         kind == ObjectEvent.Kind.CREATED ? size(object.path("size"), "detail.object") : 0,
-        optionalText(object, "etag"),
+        etag(object),
         versionId,
         sequencer(optionalText(object, "sequencer"), eventTime, "detail.object"),
         eventTime,
@@ -170,7 +197,7 @@ public final class EventParser {
   }
 
   /** Content type and user metadata, where MinIO or Ceph put them in the event. */
-  private static Described described(JsonNode object) {
+  private static Described described(JsonNode object, String where) {
     String contentType = optionalText(object, "contentType");
     Map<String, String> metadata = null;
     JsonNode minio = object.get("userMetadata");
@@ -201,6 +228,14 @@ public final class EventParser {
       contentType = contentType.strip().toLowerCase(Locale.ROOT);
       if (contentType.isEmpty()) {
         contentType = null;
+      } else {
+        EventLimits.checkContentType(contentType, where);
+      }
+    }
+    if (metadata != null) {
+      for (Map.Entry<String, String> e : metadata.entrySet()) {
+        EventLimits.checkText(e.getKey(), where + " metadata name");
+        EventLimits.checkText(e.getValue(), where + " metadata \"" + e.getKey() + "\"");
       }
     }
     return new Described(contentType, metadata);
@@ -236,46 +271,72 @@ public final class EventParser {
   }
 
   private static String text(JsonNode parent, String field, String where) {
-    JsonNode node = parent.get(field);
-    if (node == null || node.isNull() || !node.isValueNode() || node.asText().isEmpty()) {
+    String value = optionalText(parent, field);
+    if (value == null) {
       throw new InvalidEventException(where + " has no \"" + field + "\"");
     }
-    return node.asText();
+    return value;
   }
 
+  /**
+   * A text field, or null when absent or empty. Every text the parser hands on passes through
+   * here, so none carries what PostgreSQL's text cannot hold (NUL, unpaired surrogates).
+   */
   private static String optionalText(JsonNode parent, String field) {
     JsonNode node = parent.get(field);
     if (node == null || node.isNull() || !node.isValueNode() || node.asText().isEmpty()) {
       return null;
     }
-    return node.asText();
+    return EventLimits.checkText(node.asText(), "\"" + field + "\"");
   }
 
+  /** The ETag as producers spell it ({@code eTag}: AWS, MinIO, Ceph; {@code etag}: EventBridge, some Ceph versions). */
+  private static String etag(JsonNode object) {
+    String etag = optionalText(object, "eTag");
+    return etag != null ? etag : optionalText(object, "etag");
+  }
+
+  private static String bucket(String name, String where) {
+    return EventLimits.checkBucket(name, where);
+  }
+
+  /**
+   * A size as producers send it: a JSON integer (AWS, MinIO) or a string of decimal digits (Ceph
+   * RGW). Fractions, signs, exponents and values past a long are refused, never rounded.
+   */
   private static long size(JsonNode node, String where) {
     if (node.isMissingNode() || node.isNull()) {
       return 0;
     }
-    if (!node.canConvertToLong() || node.asLong() < 0) {
-      throw new InvalidEventException(where + ": size is not a non-negative integer: " + node);
+    if (node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0) {
+      return node.asLong();
     }
-    return node.asLong();
+    if (node.isTextual() && SIZE_TEXT.matcher(node.asText()).matches()) {
+      try {
+        return Long.parseLong(node.asText());
+      } catch (NumberFormatException e) {
+        // Over Long.MAX_VALUE: refused below.
+      }
+    }
+    throw new InvalidEventException(where + ": size is not a non-negative whole number of bytes: " + node);
   }
 
+  private static final java.util.regex.Pattern SIZE_TEXT = java.util.regex.Pattern.compile("[0-9]{1,19}");
+
   private static Instant time(String value, String where) {
+    Instant time;
     try {
-      return OffsetDateTime.parse(value).toInstant();
+      time = OffsetDateTime.parse(value).toInstant();
     } catch (DateTimeParseException e) {
       throw new InvalidEventException(where + " is not an RFC 3339 time: " + value, e);
     }
+    return EventLimits.checkTime(time, where);
   }
 
   private static String sequencer(String raw, Instant eventTime, String where) {
-    if (raw == null) {
-      return Sequencer.fromEventTime(eventTime);
-    }
     try {
-      return Sequencer.normalize(raw);
-    } catch (IllegalArgumentException e) {
+      return raw == null ? Sequencer.fromEventTime(eventTime) : Sequencer.normalize(raw);
+    } catch (IllegalArgumentException | ArithmeticException e) {
       throw new InvalidEventException(where + ": " + e.getMessage(), e);
     }
   }

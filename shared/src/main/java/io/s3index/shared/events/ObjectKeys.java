@@ -21,6 +21,7 @@ public final class ObjectKeys {
    * @throws InvalidEventException if the encoding is broken or the key is not acceptable
    */
   public static String decodeEventKey(String encoded) {
+    EventLimits.checkText(encoded, "object key");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
     for (int i = 0; i < encoded.length(); i++) {
       char c = encoded.charAt(i);

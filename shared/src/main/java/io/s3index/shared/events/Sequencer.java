@@ -43,8 +43,17 @@ public final class Sequencer {
     return upper.substring(0, end);
   }
 
-  /** The deterministic sequencer of an event that carries none: its time in microseconds. */
+  /**
+   * The deterministic sequencer of an event that carries none: its time in microseconds.
+   *
+   * @throws IllegalArgumentException if the time lies outside {@link EventLimits#MIN_TIME} to
+   *     {@link EventLimits#MAX_TIME}, where 16 hex digits would not order it
+   */
   public static String fromEventTime(Instant eventTime) {
+    if (eventTime.isBefore(EventLimits.MIN_TIME) || eventTime.isAfter(EventLimits.MAX_TIME)) {
+      throw new IllegalArgumentException("event time " + eventTime
+          + " is outside the range a derived sequencer can order");
+    }
     long micros = Math.addExact(
         Math.multiplyExact(eventTime.getEpochSecond(), 1_000_000L), eventTime.getNano() / 1_000L);
     return normalize(String.format(Locale.ROOT, "%016X", micros));

@@ -136,4 +136,82 @@ class EventParserTest {
         Instant.parse("2025-10-15T10:00:00Z"), "ObjectRemoved:Delete");
     assertThat(parser.parse(new S3EventFormat().toJson(removal)).events()).containsExactly(removal);
   }
+
+  private static String record(String eventTime, String bucket, String object) {
+    return """
+        {"eventVersion":"2.1","eventTime":"%s","eventName":"ObjectCreated:Put",
+         "s3":{"bucket":{"name":"%s"},"object":%s}}""".formatted(eventTime, bucket, object);
+  }
+
+  private static String message(String... records) {
+    return "{\"Records\":[" + String.join(",", records) + "]}";
+  }
+
+  @Test
+  void refusesWhatTheIndexCannotHold() {
+    String t = "2025-10-15T10:00:00Z";
+    String ok = "{\"key\":\"k\",\"size\":1,\"sequencer\":\"0A\"}";
+    // NUL in each text field.
+    assertThatThrownBy(() -> parse(message(record(t, "b\\u0000x", ok)))).hasMessageContaining("NUL");
+    assertThatThrownBy(() -> parse(message(record(t, "b",
+        "{\"key\":\"k\",\"eTag\":\"e\\u0000\",\"sequencer\":\"0A\"}")))).hasMessageContaining("NUL");
+    assertThatThrownBy(() -> parse(message(record(t, "b",
+        "{\"key\":\"k\",\"versionId\":\"v\\u0000\",\"sequencer\":\"0A\"}")))).hasMessageContaining("NUL");
+    assertThatThrownBy(() -> parse(message(record(t, "b",
+        "{\"key\":\"k\",\"contentType\":\"text/\\u0000\",\"sequencer\":\"0A\"}")))).hasMessageContaining("NUL");
+    assertThatThrownBy(() -> parse(message(record(t, "b",
+        "{\"key\":\"k\",\"userMetadata\":{\"X-Amz-Meta-A\":\"\\u0000\"},\"sequencer\":\"0A\"}"))))
+        .hasMessageContaining("NUL");
+    assertThatThrownBy(() -> parse(message(record(t, "b", "{\"key\":\"k%00\",\"sequencer\":\"0A\"}"))))
+        .hasMessageContaining("NUL");
+    // An unpaired surrogate, raw or in a key.
+    assertThatThrownBy(() -> parse(message(record(t, "b", "{\"key\":\"a\\ud800b\",\"sequencer\":\"0A\"}"))))
+        .hasMessageContaining("unpaired surrogate");
+    assertThatThrownBy(() -> parse(message(record(t, "b", "{\"key\":\"k\",\"eTag\":\"\\udc00\"}"))))
+        .hasMessageContaining("unpaired surrogate");
+    // Times outside the range, with and without a sequencer.
+    assertThatThrownBy(() -> parse(message(record("+300000-01-01T00:00:00Z", "b", "{\"key\":\"k\"}"))))
+        .isInstanceOf(InvalidEventException.class);
+    assertThatThrownBy(() -> parse(message(record("+10000-01-01T00:00:00Z", "b", ok))))
+        .hasMessageContaining("outside the supported range");
+    assertThatThrownBy(() -> parse(message(record("1969-12-31T23:59:59Z", "b", "{\"key\":\"k\"}"))))
+        .hasMessageContaining("outside the supported range");
+    // Fractional, signed or exponent sizes are not rounded.
+    for (String size : new String[] {"1.5", "\"1.5\"", "1e3", "\"-1\"", "\"+5\"", "99999999999999999999"}) {
+      assertThatThrownBy(() -> parse(message(record(t, "b", "{\"key\":\"k\",\"size\":" + size + "}"))))
+          .as(size).hasMessageContaining("size");
+    }
+    // Bucket names S3 cannot have, and content types too long for the index.
+    assertThatThrownBy(() -> parse(message(record(t, "a/b", ok)))).hasMessageContaining("not a bucket name");
+    assertThatThrownBy(() -> parse(message(record(t, "b".repeat(256), ok)))).hasMessageContaining("not a bucket name");
+    assertThatThrownBy(() -> parse(message(record(t, "b",
+        "{\"key\":\"k\",\"contentType\":\"text/" + "x".repeat(1100) + "\"}")))).hasMessageContaining("content type");
+  }
+
+  @Test
+  void aMessageAppliesItsGoodRecordsAndNamesTheBadOne() {
+    String t = "2025-10-15T10:00:00Z";
+    ParsedMessage parsed = parse(message(
+        record(t, "b", "{\"key\":\"good-1\",\"size\":1,\"sequencer\":\"0A\"}"),
+        record(t, "b", "{\"key\":\"bad\",\"size\":1.5,\"sequencer\":\"0B\"}"),
+        record(t, "b", "{\"key\":\"good-2\",\"size\":2,\"sequencer\":\"0C\"}")));
+    assertThat(parsed.events()).extracting(ObjectEvent::key).containsExactly("good-1", "good-2");
+    assertThat(parsed.rejected()).singleElement().asString().startsWith("Records[1]").contains("size");
+  }
+
+  @Test
+  void takesEveryProducersSpellingOfSizeAndEtag() {
+    String t = "2025-10-15T10:00:00Z";
+    ObjectEvent ceph = parse(message(record(t, "b",
+        "{\"key\":\"k\",\"size\":\"1024\",\"etag\":\"abc\",\"sequencer\":\"0A\"}"))).events().get(0);
+    assertThat(ceph.size()).isEqualTo(1024);
+    assertThat(ceph.etag()).isEqualTo("abc");
+    ObjectEvent noPrefix = parse("""
+        {"Records":[{"eventVersion":"2.1","eventTime":"2025-10-15T10:00:00Z","eventName":"s3:ObjectCreated:Put",
+          "s3":{"bucket":{"name":"b"},"object":{"key":"k","size":7,"eTag":"e"}}}]}""").events().get(0);
+    assertThat(noPrefix.size()).isEqualTo(7);
+    assertThat(noPrefix.etag()).isEqualTo("e");
+    assertThat(parse(message(record("9999-12-31T23:59:59.999999Z", "b", "{\"key\":\"k\"}"))).events())
+        .hasSize(1);
+  }
 }

@@ -19,6 +19,7 @@ class SamplePayloadsTest {
     }
   }
 
+  // AWS: https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
   @Test
   void aws() throws IOException {
     ObjectEvent put = parse("aws-put.json").events().get(0);
@@ -41,6 +42,7 @@ class SamplePayloadsTest {
     assertThat(test.skipped()).isEqualTo(1);
   }
 
+  // MinIO: https://min.io/docs/minio/linux/administration/monitoring/publish-events-to-kafka.html
   @Test
   void minioWithItsEnvelopeEncodedSlashesAndMetadata() throws IOException {
     ObjectEvent put = parse("minio-put.json").events().get(0);
@@ -55,6 +57,18 @@ class SamplePayloadsTest {
     assertThat(delete.isNewerThan(put)).isTrue();
   }
 
+  // Ceph RGW: https://docs.ceph.com/en/latest/radosgw/notifications/#events (its example sends
+  // "size":"1024", a string; some versions spell the ETag "etag").
+  @Test
+  void cephWithItsStringSizeAndEitherEtagSpelling() throws IOException {
+    ObjectEvent documented = parse("ceph-put-documented.json").events().get(0);
+    assertThat(documented.size()).isEqualTo(1024);
+    assertThat(documented.etag()).isEqualTo("4b4c0ba1f9b5b8a3bd2d36f0c11e7b1d");
+    ObjectEvent lowerCase = parse("ceph-put-etag.json").events().get(0);
+    assertThat(lowerCase.size()).isEqualTo(1024);
+    assertThat(lowerCase.etag()).isEqualTo("4b4c0ba1f9b5b8a3bd2d36f0c11e7b1d");
+  }
+
   @Test
   void cephWithItsExtras() throws IOException {
     ObjectEvent put = parse("ceph-put.json").events().get(0);
@@ -64,6 +78,7 @@ class SamplePayloadsTest {
     assertThat(put.eventTime()).isEqualTo(Instant.parse("2025-10-15T10:00:02.124724Z"));
   }
 
+  // EventBridge: https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
   @Test
   void eventBridge() throws IOException {
     ObjectEvent created = parse("eventbridge-created.json").events().get(0);

@@ -14,8 +14,6 @@ SET size = 0, etag = NULL, content_type = NULL, storage_class = NULL, metadata =
     sequencer      = EXCLUDED.sequencer,
     deleted        = true,
     event_time     = EXCLUDED.event_time,
-    indexed_at     = EXCLUDED.indexed_at,
-    enrich_pending = false
+    indexed_at     = EXCLUDED.indexed_at
 WHERE o.sequencer < EXCLUDED.sequencer
   AND (o.deleted OR o.version_id IS NOT DISTINCT FROM EXCLUDED.version_id)
-RETURNING o.bucket, o.key, o.sequencer, o.version_id, o.etag, o.enrich_pending

@@ -1,20 +1,17 @@
 -- Applies a batch of object events, at most one per (bucket, key), in one statement.
 -- A row changes only when the incoming sequencer is greater than the stored one (sequencers are
 -- normalized so that COLLATE "C" order is the AWS order); removals leave a tombstone holding the
--- delete's sequencer, so a late, older create cannot bring the object back. Returns the rows it
--- changed, and whether each still needs enrichment.
+-- delete's sequencer, so a late, older create cannot bring the object back. The update count is
+-- the number of events that changed the index.
 INSERT INTO objects AS o (bucket, key, size, etag, content_type, last_modified, storage_class,
-                          version_id, sequencer, deleted, metadata, event_time, indexed_at,
-                          enrich_pending)
+                          version_id, sequencer, deleted, metadata, event_time, indexed_at)
 SELECT b.bucket, b.key, b.size, b.etag, b.content_type, b.event_time, NULL,
-       b.version_id, b.sequencer, b.deleted, b.metadata::jsonb, b.event_time, now(),
-       b.enrich
+       b.version_id, b.sequencer, b.deleted, b.metadata::jsonb, b.event_time, now()
 FROM unnest(:buckets::text[], :keys::text[], :sizes::bigint[], :etags::text[],
             :versionIds::text[], :sequencers::text[], :deleted::boolean[],
-            :eventTimes::timestamptz[], :contentTypes::text[], :metadata::text[],
-            :enrich::boolean[])
+            :eventTimes::timestamptz[], :contentTypes::text[], :metadata::text[])
      AS b (bucket, key, size, etag, version_id, sequencer, deleted, event_time, content_type,
-           metadata, enrich)
+           metadata)
 ON CONFLICT (bucket, key) DO UPDATE
 SET size           = EXCLUDED.size,
     etag           = EXCLUDED.etag,
@@ -26,7 +23,5 @@ SET size           = EXCLUDED.size,
     deleted        = EXCLUDED.deleted,
     metadata       = EXCLUDED.metadata,
     event_time     = EXCLUDED.event_time,
-    indexed_at     = EXCLUDED.indexed_at,
-    enrich_pending = EXCLUDED.enrich_pending
+    indexed_at     = EXCLUDED.indexed_at
 WHERE o.sequencer < EXCLUDED.sequencer
-RETURNING o.bucket, o.key, o.sequencer, o.version_id, o.etag, o.enrich_pending
