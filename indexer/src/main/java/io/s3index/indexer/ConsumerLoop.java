@@ -219,7 +219,7 @@ final class ConsumerLoop implements Runnable {
       flushOutbox();
     }
     commit(outcome.commit());
-    stats.stages(0, written - started, System.nanoTime() - written);
+    stats.stages(outcome.parseNanos(), written - started - outcome.parseNanos(), System.nanoTime() - written);
     if (enricher != null && outcome.result().queued() > 0) {
       enricher.wake();
     }

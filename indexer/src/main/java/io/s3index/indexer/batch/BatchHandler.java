@@ -92,6 +92,7 @@ public final class BatchHandler {
     if (records.isEmpty()) {
       throw new IllegalArgumentException("an empty batch");
     }
+    long started = System.nanoTime();
     String topic = records.get(0).topic();
     List<ObjectEvent> events = new ArrayList<>(records.size());
     List<SourceRecord> eventSources = new ArrayList<>(records.size());
@@ -120,6 +121,7 @@ public final class BatchHandler {
         dead.add(deadLetter(record, e.getMessage()));
       }
     }
+    long parsed = System.nanoTime() - started;
     List<PartitionProgress> progress = new ArrayList<>(next.size());
     Map<Integer, Long> expected = new HashMap<>();
     for (Map.Entry<Integer, Long> p : next.entrySet()) {
@@ -139,7 +141,7 @@ public final class BatchHandler {
     }
     // Progress rows only move forward: what the database holds now is the larger of the two.
     next.forEach((p, offset) -> believed.merge(p, offset, Math::max));
-    return new BatchOutcome(records.size(), written.result(), skipped, written.deadLetters(), next);
+    return new BatchOutcome(records.size(), written.result(), skipped, written.deadLetters(), next, parsed);
   }
 
   private static DeadLetter deadLetter(SourceRecord record, String error) {

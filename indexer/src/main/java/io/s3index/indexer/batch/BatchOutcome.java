@@ -13,9 +13,10 @@ import java.util.Map;
  * @param skipped records that change nothing (test events, untracked event types)
  * @param deadLetters messages set aside, stored in the outbox in the batch's transaction
  * @param commit the next offset per partition, now stored with the data: what to commit to Kafka
+ * @param parseNanos time spent parsing the messages
  */
 public record BatchOutcome(int records, ApplyResult result, int skipped, List<DeadLetter> deadLetters,
-    Map<Integer, Long> commit) {
+    Map<Integer, Long> commit, long parseNanos) {
 
   public BatchOutcome {
     deadLetters = List.copyOf(deadLetters);

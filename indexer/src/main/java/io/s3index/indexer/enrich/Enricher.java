@@ -145,7 +145,8 @@ public final class Enricher implements AutoCloseable {
   }
 
   private void claimLoop() {
-    int capacity = settings.concurrency() * 4;
+    // Enough claimed rows to keep every worker busy between two writes of results (every 100 ms).
+    int capacity = settings.concurrency() * 32;
     while (running) {
       int free = capacity - inFlight.get();
       int claimed = 0;
@@ -241,6 +242,8 @@ public final class Enricher implements AutoCloseable {
         }
         write(batch);
         inFlight.addAndGet(-batch.size());
+        // Room to claim more.
+        wake();
       }
     } catch (RuntimeException e) {
       // What was not written stays claimed in the queue and is due again when its lease ends.

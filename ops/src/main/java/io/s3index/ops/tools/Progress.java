@@ -41,6 +41,8 @@ public final class Progress {
     double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
     double rate = done / seconds;
     String line;
+    // Work that grew while it ran (events published during a rebuild) ends at 100%, not beyond.
+    long total = Math.max(this.total, done);
     if (total > 0) {
       int width = 30;
       int filled = (int) Math.min(width, width * done / Math.max(1, total));

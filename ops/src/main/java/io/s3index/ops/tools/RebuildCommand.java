@@ -46,12 +46,20 @@ import picocli.CommandLine.Spec;
  * reads the old table until the rename and the new one after it, waiting at most for the rename
  * itself. Killing the rebuild at any point leaves the live index untouched; running it again
  * starts over.
+ *
+ * <p>In the swap's transaction, before the rename, the rebuilt rows get what the topic does not
+ * hold ({@code s3index_rebuild_carry_over}): enrichment and the change stamps of rows that read
+ * the same, rows from backfill and reconcile --fix, tombstones. Live rows whose events left the
+ * topic would be dropped: the rebuild counts them and stops unless {@code --allow-drop}.
  */
 @Command(name = "rebuild", mixinStandardHelpOptions = true,
     description = {
         "Replay the events topic from its beginning into a shadow table, catch up with the live",
         "indexer, and swap the shadow in atomically. The API keeps serving the old index until the",
-        "swap; afterwards the live indexer goes on from its own offsets. Safe to kill and rerun."})
+        "swap; afterwards the live indexer goes on from its own offsets. Safe to kill and rerun.",
+        "Carries over what the topic does not hold (backfilled and repaired rows, enrichment, the",
+        "change stamps of unchanged rows); stops before the swap if the rebuilt index would drop",
+        "live objects whose events left the topic, unless --allow-drop."})
 public final class RebuildCommand implements Callable<Integer> {
 
   private static final long ADVISORY_LOCK = 0x5331_4E44_5242L;
@@ -70,7 +78,18 @@ public final class RebuildCommand implements Callable<Integer> {
       description = "connections that reduce and index the bulk at once; up to the database server's cores (default: ${DEFAULT-VALUE})")
   int jobs;
 
+  @Option(names = "--allow-drop",
+      description = "swap even if the rebuilt index lacks live objects of the old one whose events the topic no longer holds")
+  boolean allowDrop;
+
   private final EventParser parser = new EventParser();
+
+  /** The rebuild stops before its swap: the rebuilt index would drop live objects. */
+  static final class WouldDropException extends IllegalStateException {
+    WouldDropException(String message) {
+      super(message);
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -108,7 +127,6 @@ public final class RebuildCommand implements Callable<Integer> {
         }
         copier.finish();
       }
-      progress.finish(replayed[0]);
       long loading = System.nanoTime();
       List<String> parts = new ArrayList<>();
       for (int part = 0; part < jobs; part++) {
@@ -130,11 +148,13 @@ public final class RebuildCommand implements Callable<Integer> {
       // What arrived meanwhile, through the live writer's upsert.
       while (lag(consumer, partitions, positions) > catchUpLag) {
         replay(consumer, writer, positions, null, replayed);
+        progress.update(replayed[0]);
       }
-      database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_carry_enrichment()"));
 
-      // Pause the live indexer, replay up to exactly where it is, swap.
+      // Pause the live indexer, replay up to exactly where it is, carry over what the topic does
+      // not hold, swap.
       long paused = swap(database, consumer, writer, partitions, positions, replayed, out);
+      progress.finish(replayed[0]);
       double seconds = (System.nanoTime() - began) / 1e9;
       database.jdbi().useHandle(h -> h.execute("DROP TABLE IF EXISTS objects_retired"));
       long rows = database.jdbi().withHandle(h -> h.createQuery(
@@ -273,11 +293,15 @@ public final class RebuildCommand implements Callable<Integer> {
         while (partitions.stream().anyMatch(p -> positions.get(p) < limits.get(p))) {
           replay(consumer, writer, positions, limits, replayed);
         }
+        refuseDrops(swap, out);
+        swap.execute("CALL s3index_rebuild_carry_over()");
         swap.execute("CALL s3index_rebuild_swap()");
         swap.commit();
         long paused = (System.nanoTime() - pausedAt) / 1_000_000;
         out.printf(Locale.ROOT, "swapped in the rebuilt index at offsets %s%n", limits.values());
         return paused;
+      } catch (WouldDropException e) {
+        throw e;
       } catch (RuntimeException e) {
         last = e;
         out.printf(Locale.ROOT, "swap attempt %d did not get its locks (%s); retrying%n", attempt, e.getMessage());
@@ -285,5 +309,27 @@ public final class RebuildCommand implements Callable<Integer> {
       }
     }
     throw new IllegalStateException("could not swap in the rebuilt index: " + last.getMessage());
+  }
+
+  /**
+   * Counts the live objects of the old index, written by events, that the rebuilt one lacks (their
+   * events are no longer in the topic) and reports them; stops unless {@code --allow-drop}.
+   */
+  private void refuseDrops(Handle swap, PrintWriter out) {
+    record Drops(long count, String[] sample) {}
+    Drops drops = swap.createQuery("SELECT dropped, sample FROM s3index_rebuild_drops()")
+        .map((rs, ctx) -> new Drops(rs.getLong(1),
+            rs.getArray(2) == null ? new String[0] : (String[]) rs.getArray(2).getArray()))
+        .one();
+    if (drops.count() == 0) {
+      return;
+    }
+    String what = String.format(Locale.ROOT, "%,d live object(s) of the index are not in the topic any more "
+        + "(their events aged out of retention), e.g. %s", drops.count(), String.join(", ", drops.sample()));
+    if (!allowDrop) {
+      throw new WouldDropException("rebuild stopped before its swap, the index unchanged: " + what
+          + "; run ops backfill or ops reconcile --fix for their buckets first, or rerun with --allow-drop to drop them");
+    }
+    out.printf(Locale.ROOT, "dropping %s (--allow-drop)%n", what);
   }
 }

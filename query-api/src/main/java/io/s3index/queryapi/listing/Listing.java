@@ -61,8 +61,11 @@ final class Listing {
   /**
    * Reads a page. A walk's first page is read in a repeatable-read transaction that also takes
    * its snapshot; every cursor of the walk carries that snapshot, and later pages keep only rows
-   * whose writing transaction it sees. So a walk never returns an object twice, even when its
-   * sort value changes mid-walk: a changed object leaves the walk, an unchanged one stays put.
+   * whose version stamp ({@code version_xid}: the transaction that gave the row its sequencer,
+   * deleted flag, size and last_modified) it sees. So a walk never returns an object twice, even
+   * when its sort value changes mid-walk: a changed object leaves the walk, an unchanged one stays
+   * put, whatever bookkeeping rewrote its row (enrichment, a rebuild, a repair that changed
+   * nothing).
    */
   Page page(ListingRequest request) {
     if (request.cursor() == null) {
@@ -108,7 +111,7 @@ final class Listing {
     StringBuilder sql = new StringBuilder(" WHERE " + a + "bucket = :bucket AND NOT " + a + "deleted");
     binds.put("bucket", r.bucket());
     if (binds.containsKey("snapshot")) {
-      sql.append(" AND pg_visible_in_snapshot(" + a + "writer_xid, CAST(:snapshot AS pg_snapshot))");
+      sql.append(" AND pg_visible_in_snapshot(" + a + "version_xid, CAST(:snapshot AS pg_snapshot))");
     }
     if (r.prefix() != null) {
       sql.append(" AND " + a + "key >= :prefix");

@@ -14,6 +14,7 @@ SET size = 0, etag = NULL, content_type = NULL, storage_class = NULL, metadata =
     sequencer      = EXCLUDED.sequencer,
     deleted        = true,
     event_time     = EXCLUDED.event_time,
-    indexed_at     = EXCLUDED.indexed_at
+    indexed_at     = EXCLUDED.indexed_at,
+    listed         = false
 WHERE o.sequencer < EXCLUDED.sequencer
   AND (o.deleted OR o.version_id IS NOT DISTINCT FROM EXCLUDED.version_id)

@@ -23,7 +23,8 @@ WITH applied AS (
         deleted       = EXCLUDED.deleted,
         metadata      = EXCLUDED.metadata,
         event_time    = EXCLUDED.event_time,
-        indexed_at    = EXCLUDED.indexed_at
+        indexed_at    = EXCLUDED.indexed_at,
+        listed        = false
     WHERE o.sequencer < EXCLUDED.sequencer
     RETURNING o.bucket, o.key, o.sequencer, o.deleted, o.content_type IS NULL AND o.metadata IS NULL AS bare
 ), queued AS (

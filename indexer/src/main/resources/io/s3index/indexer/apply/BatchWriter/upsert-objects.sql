@@ -23,5 +23,6 @@ SET size           = EXCLUDED.size,
     deleted        = EXCLUDED.deleted,
     metadata       = EXCLUDED.metadata,
     event_time     = EXCLUDED.event_time,
-    indexed_at     = EXCLUDED.indexed_at
+    indexed_at     = EXCLUDED.indexed_at,
+    listed         = false
 WHERE o.sequencer < EXCLUDED.sequencer

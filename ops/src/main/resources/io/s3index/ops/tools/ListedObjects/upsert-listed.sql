@@ -1,11 +1,12 @@
 -- Objects as a bucket listing shows them. Keys no event has described get the empty sequencer,
 -- lower than any event's, so every later event wins over a listing. A row an event wrote is
 -- changed only when :overwrite is set (reconcile --fix), and then only if nothing touched it
--- since the run began; it keeps its sequencer, so events keep their order.
+-- since the run began; it keeps its sequencer, so events keep their order. Such rows are marked
+-- listed: their state is not in the topic, and ops rebuild carries them over.
 INSERT INTO objects AS o (bucket, key, size, etag, content_type, last_modified, storage_class,
-                          sequencer, deleted, metadata, event_time, indexed_at)
+                          sequencer, deleted, metadata, event_time, indexed_at, listed)
 SELECT b.bucket, b.key, b.size, b.etag, b.content_type, b.last_modified, b.storage_class,
-       '', false, b.metadata::jsonb, b.last_modified, now()
+       '', false, b.metadata::jsonb, b.last_modified, now(), true
 FROM unnest(:buckets::text[], :keys::text[], :sizes::bigint[], :etags::text[],
             :contentTypes::text[], :lastModified::timestamptz[], :storageClasses::text[],
             :metadata::text[])
@@ -18,5 +19,6 @@ SET size          = EXCLUDED.size,
     storage_class = COALESCE(EXCLUDED.storage_class, o.storage_class),
     metadata      = COALESCE(EXCLUDED.metadata, o.metadata),
     deleted       = false,
-    indexed_at    = now()
+    indexed_at    = now(),
+    listed        = true
 WHERE o.sequencer = '' OR (:overwrite AND o.indexed_at < :since)
