@@ -143,6 +143,11 @@ final class Harness implements AutoCloseable {
 
   /** Live objects of a bucket: key to size. */
   Map<String, Long> live(String bucket) {
+    return live(database, bucket);
+  }
+
+  /** Live objects of a bucket in another database: key to size. */
+  static Map<String, Long> live(Database database, String bucket) {
     return database.jdbi().withHandle(h -> h.createQuery(
             "SELECT key, size FROM objects WHERE bucket = :b AND NOT deleted")
         .bind("b", bucket)

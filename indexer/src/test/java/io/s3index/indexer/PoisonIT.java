@@ -196,7 +196,7 @@ class PoisonIT {
           expected.put("warm-up", 1L);
           Await.until("every good event is indexed after the outage", Duration.ofSeconds(90), () -> {
             try {
-              return live(database, "outage").equals(expected);
+              return Harness.live(database, "outage").equals(expected);
             } catch (RuntimeException e) {
               return false;
             }
@@ -209,13 +209,4 @@ class PoisonIT {
     }
   }
 
-  private static Map<String, Long> live(Database database, String bucket) {
-    return database.jdbi().withHandle(h -> h.createQuery(
-            "SELECT key, size FROM objects WHERE bucket = :b AND NOT deleted")
-        .bind("b", bucket)
-        .reduceRows(new HashMap<String, Long>(), (map, row) -> {
-          map.put(row.getColumn("key", String.class), row.getColumn("size", Long.class));
-          return map;
-        }));
-  }
 }

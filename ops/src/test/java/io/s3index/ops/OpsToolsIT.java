@@ -8,9 +8,6 @@ import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
 import io.s3index.shared.events.EventParser;
 import io.s3index.shared.events.ObjectEvent;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +22,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -40,7 +36,6 @@ class OpsToolsIT {
   private static S3Client s3;
   private static String[] connection;
 
-  private record Run(int exit, String out, String err) {}
 
   @BeforeAll
   static void start() {
@@ -61,21 +56,8 @@ class OpsToolsIT {
     database.close();
   }
 
-  private static Run run(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    for (int i = 0; i < connection.length; i += 2) {
-      if (!all.contains(connection[i])) {
-        all.add(connection[i]);
-        all.add(connection[i + 1]);
-      }
-    }
-    CommandLine cli = OpsMain.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(all.toArray(String[]::new));
-    return new Run(exit, out.toString(), err.toString());
+  private static OpsRun run(String... args) {
+    return OpsRun.run(connection, args);
   }
 
   private static long live(String bucket) {
@@ -96,7 +78,7 @@ class OpsToolsIT {
         INSERT INTO objects (bucket, key, size, etag, last_modified, sequencer, event_time)
         VALUES ('legacy', 'docs/file 7.txt', 4242, 'from-event', now(), '0055AED6', now())"""));
 
-    Run backfill = run("backfill", "--bucket", "legacy", "--head");
+    OpsRun backfill = run("backfill", "--bucket", "legacy", "--head");
     assertThat(backfill.exit()).as(backfill.err()).isZero();
     assertThat(backfill.out()).contains("listed 250 object(s)", "wrote 249");
     assertThat(live("legacy")).isEqualTo(250);
@@ -109,10 +91,10 @@ class OpsToolsIT {
     assertThat(eventSize).isEqualTo(4242);
 
     // The event-described row differs from the bucket: reconcile sees exactly that.
-    Run first = run("reconcile", "--bucket", "legacy");
+    OpsRun first = run("reconcile", "--bucket", "legacy");
     assertThat(first.exit()).isZero();
     assertThat(first.out()).contains("250 compared", "0 missing from the index, 0 extra in it, 1 changed");
-    Run fixChanged = run("reconcile", "--bucket", "legacy", "--fix");
+    OpsRun fixChanged = run("reconcile", "--bucket", "legacy", "--fix");
     assertThat(fixChanged.out()).contains("repaired 1 row(s)");
 
     for (int i = 0; i < 30; i++) {
@@ -120,13 +102,13 @@ class OpsToolsIT {
       s3.deleteObject(b -> b.bucket("legacy").key("docs/file " + n + ".txt"));
     }
     s3.putObject(b -> b.bucket("legacy").key("docs/new.txt"), RequestBody.fromString("new"));
-    Run drift = run("reconcile", "--bucket", "legacy");
+    OpsRun drift = run("reconcile", "--bucket", "legacy");
     assertThat(drift.out()).contains("1 missing from the index, 30 extra in it, 0 changed", "docs/new.txt",
         "run again with --fix");
-    Run fix = run("reconcile", "--bucket", "legacy", "--fix");
+    OpsRun fix = run("reconcile", "--bucket", "legacy", "--fix");
     assertThat(fix.out()).contains("repaired 31 row(s)");
     assertThat(live("legacy")).isEqualTo(221);
-    Run clean = run("reconcile", "--bucket", "legacy", "--prefix", "docs/");
+    OpsRun clean = run("reconcile", "--bucket", "legacy", "--prefix", "docs/");
     assertThat(clean.out()).contains("221 compared", "0 missing from the index, 0 extra in it, 0 changed");
   }
 
@@ -142,7 +124,7 @@ class OpsToolsIT {
         {"Records":[{"eventVersion":"2.1","eventTime":"2025-01-01T00:00:00Z","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"emitted"},"object":{"key":"raw+message","size":3,"sequencer":"0A"}}}]}
         """);
     assertThat(run("emit", "--topic", topic, "--bucket", "emitted", "--key", "a b/c+d", "--size", "5").exit()).isZero();
-    Run fromFile = run("emit", "--topic", topic, "--file", file.toString());
+    OpsRun fromFile = run("emit", "--topic", topic, "--file", file.toString());
     assertThat(fromFile.exit()).as(fromFile.err()).isZero();
     assertThat(fromFile.out()).contains("published 3 event(s)");
 
@@ -175,34 +157,34 @@ class OpsToolsIT {
         FROM generate_series(1, 120) g
         UNION ALL
         SELECT 'purge', 'young-' || g, 0, now(), '01', true, now(), now() FROM generate_series(1, 5) g"""));
-    Run purge = run("purge-tombstones", "--older-than", "7d", "--bucket", "purge");
+    OpsRun purge = run("purge-tombstones", "--older-than", "7d", "--bucket", "purge");
     assertThat(purge.exit()).isZero();
     assertThat(purge.out()).contains("purged 120 tombstone(s)");
     assertThat(run("migrate").out()).contains("schema is up to date");
     SharedServers.kafka().createTopic("ops-status-events", 2);
-    Run status = run("status", "--topic", "ops-status-events", "--group", "nobody");
+    OpsRun status = run("status", "--topic", "ops-status-events", "--group", "nobody");
     assertThat(status.exit()).as(status.err()).isZero();
     assertThat(status.out()).contains("partition", "total lag 0", "purge");
   }
 
   @Test
   void badInputEndsWithOneReadableLineAndANonZeroExit() {
-    Run unknownBucket = run("backfill", "--bucket", "no-such-bucket");
+    OpsRun unknownBucket = run("backfill", "--bucket", "no-such-bucket");
     assertThat(unknownBucket.exit()).isEqualTo(1);
     assertThat(unknownBucket.err().strip()).doesNotContain("\n").contains("bucket 'no-such-bucket' does not exist");
-    Run badDuration = run("purge-tombstones", "--older-than", "a week");
+    OpsRun badDuration = run("purge-tombstones", "--older-than", "a week");
     assertThat(badDuration.exit()).isEqualTo(1);
     assertThat(badDuration.err().strip()).doesNotContain("\n").contains("--older-than");
-    Run noBroker = run("emit", "--bucket", "b", "--key", "k", "--bootstrap-servers", "127.0.0.1:1");
+    OpsRun noBroker = run("emit", "--bucket", "b", "--key", "k", "--bootstrap-servers", "127.0.0.1:1");
     assertThat(noBroker.exit()).isEqualTo(1);
     assertThat(noBroker.err().strip()).doesNotContain("\n").contains("cannot reach Kafka at 127.0.0.1:1");
-    Run noDatabase = run("status", "--db-url", "jdbc:postgresql://127.0.0.1:1/x");
+    OpsRun noDatabase = run("status", "--db-url", "jdbc:postgresql://127.0.0.1:1/x");
     assertThat(noDatabase.exit()).isEqualTo(1);
     assertThat(noDatabase.err().strip()).doesNotContain("\n").contains("cannot reach the database");
-    Run badKey = run("emit", "--bucket", "b", "--key", "x".repeat(1100));
+    OpsRun badKey = run("emit", "--bucket", "b", "--key", "x".repeat(1100));
     assertThat(badKey.exit()).isEqualTo(1);
     assertThat(badKey.err()).contains("over the limit of 1024");
-    Run missingFlag = run("reconcile");
+    OpsRun missingFlag = run("reconcile");
     assertThat(missingFlag.exit()).isEqualTo(2);
     assertThat(missingFlag.err()).contains("--bucket");
   }

@@ -15,8 +15,6 @@ import io.s3index.shared.db.DatabaseConfig;
 import io.s3index.shared.events.EventPublisher;
 import io.s3index.shared.events.ObjectEvent;
 import io.s3index.shared.events.Sequencer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +25,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -40,19 +37,16 @@ class RebuildCarryOverIT {
 
   private static final String BUCKET = "carried";
 
+  /** Runs ops against this test's database and topic; what it printed, out and err together. */
   private record Run(int exit, String out) {}
 
   private static Run run(DatabaseConfig db, String topic, String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(), "--db-password", db.password(),
-        "--s3-endpoint", SharedServers.s3().endpoint().toString(), "--s3-access-key", EmbeddedS3.ACCESS_KEY,
-        "--s3-secret-key", EmbeddedS3.SECRET_KEY, "--bootstrap-servers", SharedServers.kafka().bootstrapServers(),
-        "--topic", topic, "--group", "carry-live"));
-    CommandLine cli = OpsMain.commandLine();
-    StringWriter out = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(out, true));
-    return new Run(cli.execute(all.toArray(String[]::new)), out.toString());
+    OpsRun run = OpsRun.run(new String[] {"--db-url", db.jdbcUrl(), "--db-user", db.user(),
+        "--db-password", db.password(), "--s3-endpoint", SharedServers.s3().endpoint().toString(),
+        "--s3-access-key", EmbeddedS3.ACCESS_KEY, "--s3-secret-key", EmbeddedS3.SECRET_KEY,
+        "--bootstrap-servers", SharedServers.kafka().bootstrapServers(), "--topic", topic, "--group", "carry-live"},
+        args);
+    return new Run(run.exit(), run.out() + run.err());
   }
 
   private static String seq(long n) {

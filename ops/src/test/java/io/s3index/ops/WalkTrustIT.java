@@ -19,8 +19,6 @@ import io.s3index.shared.db.DatabaseConfig;
 import io.s3index.shared.events.EventPublisher;
 import io.s3index.shared.events.ObjectEvent;
 import io.s3index.shared.events.Sequencer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +32,6 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -105,7 +102,7 @@ class WalkTrustIT {
         .withGroupId("walk-live"), database);
     Await.until("the events are indexed", Duration.ofSeconds(60), () -> indexer.stats().records() >= events.size(),
         indexer::describe);
-    Run backfill = run("backfill", "--bucket", BUCKET);
+    OpsRun backfill = run("backfill", "--bucket", BUCKET);
     assertThat(backfill.exit()).as(backfill.err()).isZero();
     api = QueryApi.start(ApiConfig.of("127.0.0.1", 0, db), database);
     client = new ApiClient(api.port());
@@ -125,23 +122,9 @@ class WalkTrustIT {
     return Sequencer.normalize(String.format(Locale.ROOT, "%016X", n));
   }
 
-  record Run(int exit, String out, String err) {}
 
-  static Run run(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    for (int i = 0; i < connection.length; i += 2) {
-      if (!all.contains(connection[i])) {
-        all.add(connection[i]);
-        all.add(connection[i + 1]);
-      }
-    }
-    CommandLine cli = OpsMain.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(all.toArray(String[]::new));
-    return new Run(exit, out.toString(), err.toString());
+  private static OpsRun run(String... args) {
+    return OpsRun.run(connection, args);
   }
 
   private static Set<String> liveKeys() {
@@ -180,7 +163,7 @@ class WalkTrustIT {
   @Test
   void aWalkSpansARebuildSwap() {
     walkAcross("rebuild", () -> {
-      Run rebuild = run("rebuild");
+      OpsRun rebuild = run("rebuild");
       assertThat(rebuild.exit()).as(rebuild.out() + rebuild.err()).isZero();
       assertThat(rebuild.out()).contains("swapped in the rebuilt index");
     });
@@ -208,7 +191,7 @@ class WalkTrustIT {
   @Test
   void aWalkSpansReconcileFix() {
     walkAcross("reconcile --fix", () -> {
-      Run fix = run("reconcile", "--bucket", BUCKET, "--fix");
+      OpsRun fix = run("reconcile", "--bucket", BUCKET, "--fix");
       assertThat(fix.exit()).as(fix.out() + fix.err()).isZero();
     });
   }
@@ -216,7 +199,7 @@ class WalkTrustIT {
   @Test
   void aWalkSpansBackfill() {
     walkAcross("backfill", () -> {
-      Run backfill = run("backfill", "--bucket", BUCKET);
+      OpsRun backfill = run("backfill", "--bucket", BUCKET);
       assertThat(backfill.exit()).as(backfill.err()).isZero();
       assertThat(backfill.out()).contains("listed 10,300 object(s)");
     });
@@ -227,7 +210,7 @@ class WalkTrustIT {
     walkAcross("purge-tombstones", () -> {
       database.jdbi().useHandle(h -> h.execute(
           "UPDATE objects SET indexed_at = now() - interval '30 days' WHERE bucket = 'walked' AND deleted"));
-      Run purge = run("purge-tombstones", "--older-than", "7d", "--bucket", BUCKET);
+      OpsRun purge = run("purge-tombstones", "--older-than", "7d", "--bucket", BUCKET);
       assertThat(purge.exit()).as(purge.err()).isZero();
       assertThat(purge.out()).contains("purged 100 tombstone(s)");
     });

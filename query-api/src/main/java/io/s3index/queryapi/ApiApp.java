@@ -19,6 +19,10 @@ import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.MDC;
+import org.eclipse.jetty.http.UriCompliance;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlStatements;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
 /** Builds the HTTP app (not started), so tests can start it on port 0. */
 public final class ApiApp {
@@ -27,18 +31,28 @@ public final class ApiApp {
 
   public static Javalin create(ApiConfig config, Database database, Clock clock) {
     ObjectMapper mapper = new ObjectMapper();
+    // The API's own Jdbi over the shared pool: every statement it runs is cancelled at the
+    // statement timeout (a held connection never outlives it), whoever else uses the pool.
+    Jdbi jdbi = Jdbi.create(database.dataSource()).installPlugin(new SqlObjectPlugin());
+    jdbi.getConfig(SqlStatements.class).setQueryTimeout(
+        (int) Math.max(1, (config.statementTimeout().toMillis() + 999) / 1000));
     CursorCodec cursors = new CursorCodec(config.cursorSecret(), config.cursorTtl(), clock);
     Problems problems = new Problems(mapper);
     Access access = new Access(config.access(),
         new RateLimiter(config.rateLimit(), config.rateBurst(), System::nanoTime));
-    ListingRoutes listing = new ListingRoutes(database.jdbi(), cursors);
-    BucketRoutes buckets = new BucketRoutes(database.jdbi(), mapper);
-    StatusRoutes status = new StatusRoutes(database.jdbi(), mapper, clock);
+    ListingRoutes listing = new ListingRoutes(jdbi, cursors, config.countTimeout());
+    BucketRoutes buckets = new BucketRoutes(jdbi, mapper);
+    StatusRoutes status = new StatusRoutes(jdbi, mapper, clock);
     HttpMetrics metrics = new HttpMetrics();
     DocsRoutes docs = new DocsRoutes();
     return Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.http.defaultContentType = "application/json";
+      // A known path asked with another method is 405 (with Allow), not 404.
+      javalin.http.prefer405over404 = true;
+      // Object keys may end in '/' and hold '//', './' and '../': routes match the path as sent.
+      javalin.router.ignoreTrailingSlashes = false;
+      javalin.jetty.modifyHttpConfiguration(http -> http.setUriCompliance(UriCompliance.UNSAFE));
       javalin.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
       javalin.routes.before(ApiApp::requestId);
       javalin.routes.before("/v1/*", ctx -> {
@@ -53,11 +67,14 @@ public final class ApiApp {
       buckets.install(javalin);
       status.install(javalin);
       docs.install(javalin);
-      javalin.routes.get("/healthz",
-          ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
+      javalin.routes.get("/healthz", ctx -> {
+        QueryString.requireNone(ctx.queryString());
+        ctx.contentType("application/json").result("{\"status\":\"ok\"}");
+      });
       javalin.routes.get("/readyz", ctx -> {
+        QueryString.requireNone(ctx.queryString());
         try {
-          database.jdbi().useHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+          jdbi.useHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
         } catch (RuntimeException e) {
           throw ApiProblem.unavailable();
         }

@@ -26,10 +26,14 @@ import java.util.Objects;
  * @param rateLimit requests per second per token ({@code S3INDEX_API_RATE_LIMIT}, default 50; 0
  *     = unlimited)
  * @param rateBurst burst size per token ({@code S3INDEX_API_RATE_BURST}, default 100)
+ * @param statementTimeout longest any API query may run before it is cancelled and answered 503
+ *     ({@code S3INDEX_API_STATEMENT_TIMEOUT}, default 5s, whole seconds)
+ * @param countTimeout longest an exact {@code include_total} count may run before the planner's
+ *     estimate is answered instead ({@code S3INDEX_API_COUNT_TIMEOUT}, default 1s)
  */
 public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cursorTtl,
     boolean cursorSecretGenerated, AccessPolicy access, int rateLimit, int rateBurst,
-    DatabaseConfig database) {
+    DatabaseConfig database, Duration statementTimeout, Duration countTimeout) {
 
   public ApiConfig {
     Objects.requireNonNull(host, "host");
@@ -37,6 +41,14 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
     Objects.requireNonNull(cursorTtl, "cursorTtl");
     Objects.requireNonNull(access, "access");
     Objects.requireNonNull(database, "database");
+    Objects.requireNonNull(statementTimeout, "statementTimeout");
+    Objects.requireNonNull(countTimeout, "countTimeout");
+    if (statementTimeout.toMillis() < 1000) {
+      throw new ConfigException("S3INDEX_API_STATEMENT_TIMEOUT must be at least 1s: " + statementTimeout);
+    }
+    if (countTimeout.toMillis() < 1) {
+      throw new ConfigException("S3INDEX_API_COUNT_TIMEOUT must be at least 1ms: " + countTimeout);
+    }
     if (cursorSecret.length < 16) {
       throw new ConfigException("S3INDEX_CURSOR_SECRET must be at least 16 bytes long");
     }
@@ -54,8 +66,13 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
         access(settings),
         settings.integer("S3INDEX_API_RATE_LIMIT", 50, 0, 1_000_000),
         settings.integer("S3INDEX_API_RATE_BURST", 100, 1, 1_000_000),
-        DatabaseConfig.from(settings, 8));
+        DatabaseConfig.from(settings, 8),
+        settings.duration("S3INDEX_API_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT),
+        settings.duration("S3INDEX_API_COUNT_TIMEOUT", DEFAULT_COUNT_TIMEOUT));
   }
+
+  public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_COUNT_TIMEOUT = Duration.ofSeconds(1);
 
   private static AccessPolicy access(Settings settings) {
     String inline = settings.string("S3INDEX_API_TOKENS", null);
@@ -87,19 +104,25 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
   /** An open API on {@code host:port} over {@code database}: random secret, no rate limit. */
   public static ApiConfig of(String host, int port, DatabaseConfig database) {
     return new ApiConfig(host, port, randomSecret(), Duration.ofHours(24), true,
-        AccessPolicy.open(), 0, 1, database);
+        AccessPolicy.open(), 0, 1, database, DEFAULT_STATEMENT_TIMEOUT, DEFAULT_COUNT_TIMEOUT);
   }
 
   /** The same settings with other access rules. */
   public ApiConfig withAccess(AccessPolicy policy, int limit, int burst) {
     return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, policy,
-        limit, burst, database);
+        limit, burst, database, statementTimeout, countTimeout);
   }
 
   /** The same settings with another cursor lifetime. */
   public ApiConfig withCursorTtl(Duration ttl) {
     return new ApiConfig(host, port, cursorSecret, ttl, cursorSecretGenerated, access, rateLimit,
-        rateBurst, database);
+        rateBurst, database, statementTimeout, countTimeout);
+  }
+
+  /** The same settings with other query time limits. */
+  public ApiConfig withTimeouts(Duration statement, Duration count) {
+    return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, access, rateLimit,
+        rateBurst, database, statement, count);
   }
 
   private static byte[] randomSecret() {
@@ -116,6 +139,7 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
   @Override
   public String toString() {
     return "ApiConfig[host=" + host + ", port=" + port + ", cursorTtl=" + cursorTtl
-        + ", open=" + access.isOpen() + ", rateLimit=" + rateLimit + ", database=" + database + "]";
+        + ", open=" + access.isOpen() + ", rateLimit=" + rateLimit + ", statementTimeout="
+        + statementTimeout + ", countTimeout=" + countTimeout + ", database=" + database + "]";
   }
 }

@@ -40,6 +40,28 @@ public final class QueryString {
     return params;
   }
 
+  /**
+   * For endpoints that take no parameters: any parameter is a 400 naming it.
+   *
+   * @throws ApiProblem if the query string holds a parameter
+   */
+  public static void requireNone(String rawQuery) {
+    Map<String, List<String>> query = parse(rawQuery);
+    if (!query.isEmpty()) {
+      Map<String, String> errors = new java.util.TreeMap<>();
+      query.keySet().forEach(name -> errors.put(name, "unknown parameter; this endpoint takes none"));
+      throw ApiProblem.validation(errors);
+    }
+  }
+
+  /**
+   * Decodes a path segment as sent ({@code %XX} are UTF-8 bytes; unlike a query, {@code +} is a
+   * plus). A broken escape or invalid UTF-8 is a 400 naming {@code parameter}.
+   */
+  public static String decodePath(String raw, String parameter) {
+    return decode(raw.replace("+", "%2B"), parameter);
+  }
+
   private static String decode(String raw, String parameter) {
     if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
       return raw;

@@ -43,12 +43,7 @@ public final class BucketRoutes {
   }
 
   private void list(Context ctx) throws Exception {
-    Map<String, List<String>> query = QueryString.parse(ctx.queryString());
-    if (!query.isEmpty()) {
-      Map<String, String> errors = new TreeMap<>();
-      query.keySet().forEach(n -> errors.put(n, "unknown parameter; this endpoint takes none"));
-      throw ApiProblem.validation(errors);
-    }
+    QueryString.requireNone(ctx.queryString());
     Principal principal = Access.principal(ctx);
     List<String> buckets = jdbi.withHandle(h -> h.createQuery(BUCKETS).mapTo(String.class).list());
     ObjectNode body = mapper.createObjectNode();

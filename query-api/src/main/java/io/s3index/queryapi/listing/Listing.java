@@ -8,6 +8,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import io.s3index.shared.failure.Failures;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -38,17 +43,29 @@ final class Listing {
         + a + "storage_class, " + a + "version_id, " + a + "metadata::text AS metadata";
   }
 
+  /** Exact counts running at once; more callers get the planner's estimate at once. */
+  private static final int EXACT_COUNTS = 2;
+
   private final Jdbi jdbi;
   private final CursorCodec cursors;
+  private final Duration countTimeout;
+  private final Semaphore exactCounts = new Semaphore(EXACT_COUNTS);
 
-  Listing(Jdbi jdbi, CursorCodec cursors) {
+  /** @param countTimeout how long an exact total may take before the estimate is answered */
+  Listing(Jdbi jdbi, CursorCodec cursors, Duration countTimeout) {
     this.jdbi = jdbi;
     this.cursors = cursors;
+    this.countTimeout = countTimeout;
   }
 
-  /** One page, in the requested order. {@code commonPrefixes} is null without a delimiter. */
+  /**
+   * One page, in the requested order. {@code commonPrefixes} is null without a delimiter; {@code
+   * totalCount} is null unless asked for, and then {@code totalIsEstimate} says whether it is the
+   * planner's estimate rather than an exact count.
+   */
   record Page(List<ObjectRow> rows, List<String> commonPrefixes, boolean hasNext,
-      boolean hasPrevious, String nextCursor, String previousCursor, Long totalCount) {}
+      boolean hasPrevious, String nextCursor, String previousCursor, Long totalCount,
+      boolean totalIsEstimate) {}
 
   /** A statement and its parameters. */
   record Statement(String sql, Map<String, Object> binds) {
@@ -79,16 +96,53 @@ final class Listing {
   }
 
   private Page read(Handle handle, ListingRequest request, String snapshot) {
-    Page page = request.delimiter() == null
+    return request.delimiter() == null
         ? flat(handle, request, snapshot) : folder(handle, request, snapshot);
+  }
+
+  /** The page with its total, when the request asks for one. */
+  Page withTotal(ListingRequest request, Page page) {
     if (!request.includeTotal()) {
       return page;
     }
-    Statement count = countStatement(request);
-    long total = count.bind(handle.createQuery(count.sql())).mapTo(Long.class).one();
+    long[] total = total(request);
     return new Page(page.rows(), page.commonPrefixes(), page.hasNext(), page.hasPrevious(),
-        page.nextCursor(), page.previousCursor(), total);
+        page.nextCursor(), page.previousCursor(), total[0], total[1] != 0);
   }
+
+  /**
+   * The number of objects the request matches: exact when a count finishes within the count
+   * timeout, else the planner's estimate ({1 = estimate} in the second slot). At most {@value
+   * #EXACT_COUNTS} exact counts run at once, so totals never hold every connection of the pool.
+   */
+  private long[] total(ListingRequest request) {
+    Statement count = countStatement(request);
+    if (exactCounts.tryAcquire()) {
+      try {
+        return new long[] {jdbi.inTransaction(handle -> {
+          handle.execute("SELECT set_config('statement_timeout', ?, true)", countTimeout.toMillis() + "ms");
+          return count.bind(handle.createQuery(count.sql())).mapTo(Long.class).one();
+        }), 0};
+      } catch (RuntimeException e) {
+        if (!Failures.isStatementTimeout(e)) {
+          throw e;
+        }
+      } finally {
+        exactCounts.release();
+      }
+    }
+    Statement rows = estimateStatement(request);
+    String plan = jdbi.withHandle(handle -> rows.bind(handle.createQuery(rows.sql())).mapTo(String.class).one());
+    return new long[] {estimatedRows(plan), 1};
+  }
+
+  /** The top plan node's row estimate from {@code EXPLAIN (FORMAT JSON)}. */
+  static long estimatedRows(String planJson) {
+    Matcher m = PLAN_ROWS.matcher(planJson);
+    return m.find() ? Math.round(Double.parseDouble(m.group(1))) : 0;
+  }
+
+  private static final Pattern PLAN_ROWS = Pattern.compile("\"Plan Rows\":\\s*([0-9.eE+]+)");
 
   /** The plan PostgreSQL chooses for the page query of a request (for tests and diagnostics). */
   String explain(ListingRequest request) {
@@ -157,6 +211,11 @@ final class Listing {
   private static Statement countStatement(ListingRequest r) {
     Map<String, Object> binds = new LinkedHashMap<>();
     return new Statement("SELECT count(*) FROM objects" + where(r, binds, ""), binds);
+  }
+
+  private static Statement estimateStatement(ListingRequest r) {
+    Map<String, Object> binds = new LinkedHashMap<>();
+    return new Statement("EXPLAIN (FORMAT JSON) SELECT 1 FROM objects" + where(r, binds, ""), binds);
   }
 
   /** Parameters that start every page statement: the walk's snapshot, when a cursor carries one. */
@@ -240,7 +299,7 @@ final class Listing {
     List<ObjectRow> rows = statement.bind(handle.createQuery(statement.sql()))
         .map((rs, ctx) -> ObjectRow.from(rs)).list();
     Window<ObjectRow> w = window(r, snapshot, rows, row -> r.sortBy().cursorValue(row), ObjectRow::key);
-    return new Page(w.page(), null, w.next() != null, w.previous() != null, w.next(), w.previous(), null);
+    return new Page(w.page(), null, w.next() != null, w.previous() != null, w.next(), w.previous(), null, false);
   }
 
   // ---- folder listings ----
@@ -332,6 +391,6 @@ final class Listing {
         rows.add(e.row());
       }
     }
-    return new Page(rows, prefixes, next != null, previous != null, next, previous, null);
+    return new Page(rows, prefixes, next != null, previous != null, next, previous, null, false);
   }
 }

@@ -45,6 +45,8 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
       "prefix", "delimiter", "start_after", "content_type", "min_size", "max_size",
       "modified_after", "modified_before", "include_total");
   private static final Set<String> KNOWN = Set.copyOf(PARAMETERS);
+  /** A whole number as ASCII digits, no sign, small enough for a long. */
+  private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
   private static final Pattern CONTENT_TYPE =
       Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]*/([a-z0-9!#$&^_.+-]+(\\s*;.*)?|\\*)");
 
@@ -192,13 +194,12 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
       if (raw == null) {
         return defaultValue;
       }
-      try {
-        int value = Integer.parseInt(raw);
+      // ASCII digits only: parseInt would also take a sign and other scripts' digits.
+      if (DIGITS.matcher(raw).matches()) {
+        long value = Long.parseLong(raw);
         if (value >= min && value <= max) {
-          return value;
+          return (int) value;
         }
-      } catch (NumberFormatException e) {
-        // reported below
       }
       errors.put(name, "must be a whole number from " + min + " to " + max);
       return defaultValue;
@@ -209,13 +210,8 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
       if (raw == null) {
         return null;
       }
-      try {
-        long value = Long.parseLong(raw);
-        if (value >= 0) {
-          return value;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
+      if (DIGITS.matcher(raw).matches()) {
+        return Long.parseLong(raw);
       }
       errors.put(name, "must be a whole number of bytes, 0 or more");
       return null;

@@ -22,10 +22,10 @@ public final class ListingRoutes {
   private final CursorCodec cursors;
   private final Listing listing;
 
-  public ListingRoutes(Jdbi jdbi, CursorCodec cursors) {
+  public ListingRoutes(Jdbi jdbi, CursorCodec cursors, java.time.Duration countTimeout) {
     this.jdbi = jdbi;
     this.cursors = cursors;
-    this.listing = new Listing(jdbi, cursors);
+    this.listing = new Listing(jdbi, cursors, countTimeout);
   }
 
   public void install(JavalinConfig config) {
@@ -38,7 +38,7 @@ public final class ListingRoutes {
     Access.requireBucket(ctx, bucket);
     ListingRequest request = ListingRequest.parse(bucket, QueryString.parse(ctx.queryString()), cursors);
     Access.requireRead(ctx, bucket, request.prefix());
-    Listing.Page page = listing.page(request);
+    Listing.Page page = listing.withTotal(request, listing.page(request));
 
     JsonOut json = new JsonOut(512 + page.rows().size() * 320);
     json.beginObject().name("data").beginArray();
@@ -63,6 +63,9 @@ public final class ListingRoutes {
         .name("sort_order").string(request.descending() ? "desc" : "asc");
     if (page.totalCount() != null) {
       json.name("total_count").number(page.totalCount());
+      if (page.totalIsEstimate()) {
+        json.name("total_is_estimate").bool(true);
+      }
     }
     json.endObject().endObject();
     send(ctx, json);
@@ -85,13 +88,8 @@ public final class ListingRoutes {
 
   private void one(Context ctx) throws IOException {
     String bucket = bucket(ctx);
-    String key = ctx.pathParam("key");
-    Map<String, List<String>> query = QueryString.parse(ctx.queryString());
-    if (!query.isEmpty()) {
-      Map<String, String> errors = new java.util.TreeMap<>();
-      query.keySet().forEach(name -> errors.put(name, "unknown parameter; this endpoint takes none"));
-      throw ApiProblem.validation(errors);
-    }
+    String key = rawKey(ctx);
+    QueryString.requireNone(ctx.queryString());
     String problem = ListingRequest.keyProblem(key);
     if (problem != null) {
       throw ApiProblem.validation(Map.of("key", problem));
@@ -110,6 +108,20 @@ public final class ListingRoutes {
     row.orElseThrow(() -> ApiProblem.notFound("No object '" + key + "' in bucket '" + bucket + "'"))
         .write(json);
     send(ctx, json);
+  }
+
+  /**
+   * The key exactly as the request path carries it after {@code /objects/}: taken from the raw
+   * request URI and decoded once, so a trailing '/', '//', './' and '../' are the key's own, never
+   * normalized away. Clients may send the key's slashes as they are or as {@code %2F}.
+   */
+  private static String rawKey(Context ctx) {
+    String uri = ctx.req().getRequestURI();
+    int objects = uri.indexOf("/objects/", "/v1/buckets/".length());
+    if (objects < 0) {
+      throw ApiProblem.validation(Map.of("key", "is missing"));
+    }
+    return QueryString.decodePath(uri.substring(objects + "/objects/".length()), "key");
   }
 
   private static String bucket(Context ctx) {

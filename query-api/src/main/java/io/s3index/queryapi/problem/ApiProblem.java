@@ -57,6 +57,26 @@ public final class ApiProblem extends RuntimeException {
         "The index database cannot be reached right now; retry shortly.", null);
   }
 
+  /** 503: the query ran past the statement timeout and was cancelled. */
+  public static ApiProblem timedOut() {
+    return new ApiProblem(503, "unavailable", "Service unavailable",
+        "The query did not finish within the API's statement timeout; retry shortly, or narrow the request.", null);
+  }
+
+  /** 405: the path exists, the method does not; the caller sets {@code Allow}. */
+  public static ApiProblem methodNotAllowed(String method, String allowed) {
+    return new ApiProblem(405, "method_not_allowed", "Method not allowed",
+        "This path answers " + allowed + ", not " + method + ".", null);
+  }
+
+  /** Any other client error Jetty or Javalin detects, keeping its status (413, 414, 431, ...). */
+  public static ApiProblem clientError(int status, String title, String detail) {
+    if (status < 400 || status > 499) {
+      throw new IllegalArgumentException("not a client error: " + status);
+    }
+    return new ApiProblem(status, "validation_error", title, detail, null);
+  }
+
   public int status() {
     return status;
   }

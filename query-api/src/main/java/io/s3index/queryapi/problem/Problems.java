@@ -8,6 +8,7 @@ import io.javalin.http.HttpResponseException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Map;
 import java.util.TreeMap;
+import io.s3index.shared.failure.Failures;
 import org.jdbi.v3.core.ConnectionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,9 +39,20 @@ public final class Problems {
     });
     config.routes.exception(HttpResponseException.class, (e, ctx) -> {
       log.debug("{} {} -> {}", ctx.method(), ctx.path(), e.getStatus());
+      if (e.getStatus() == 405) {
+        ctx.header("Allow", ALLOW);
+        write(ctx, ApiProblem.methodNotAllowed(ctx.method().name(), ALLOW));
+        return;
+      }
       write(ctx, fromStatus(e.getStatus(), e.getMessage()));
     });
     config.routes.exception(Exception.class, (e, ctx) -> {
+      if (Failures.isStatementTimeout(e)) {
+        log.warn("{} {} -> 503: statement timeout", ctx.method(), ctx.path());
+        write(ctx, ApiProblem.timedOut());
+        ctx.header("Retry-After", "1");
+        return;
+      }
       if (isDatabaseUnavailable(e)) {
         log.warn("{} {} -> 503: database unavailable ({})", ctx.method(), ctx.path(), e.toString());
         write(ctx, ApiProblem.unavailable());
@@ -57,17 +69,27 @@ public final class Problems {
     });
     config.routes.error(405, ctx -> {
       if (ctx.attribute(WRITTEN) == null) {
-        write(ctx, fromStatus(405, "Method not allowed"));
+        // Every route of this API answers GET only.
+        ctx.header("Allow", ALLOW);
+        write(ctx, ApiProblem.methodNotAllowed(ctx.method().name(), ALLOW));
       }
     });
   }
 
+  /** The methods every path of this API answers. */
+  public static final String ALLOW = "GET";
+
+  /** An HTTP error status raised by Javalin, as a problem with the same status. */
   private static ApiProblem fromStatus(int status, String message) {
     if (status == 404) {
       return ApiProblem.notFound("No such endpoint");
     }
-    if (status >= 400 && status < 500) {
+    if (status == 400) {
       return ApiProblem.validation(Map.of("request", message == null ? "bad request" : message));
+    }
+    if (status > 400 && status < 500) {
+      String title = org.eclipse.jetty.http.HttpStatus.getMessage(status);
+      return ApiProblem.clientError(status, title, title + ".");
     }
     return ApiProblem.unavailable();
   }

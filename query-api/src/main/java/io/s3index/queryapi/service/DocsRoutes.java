@@ -1,5 +1,6 @@
 package io.s3index.queryapi.service;
 
+import io.s3index.queryapi.QueryString;
 import io.javalin.config.JavalinConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,8 +13,14 @@ public final class DocsRoutes {
   private final byte[] page = resource("api.html");
 
   public void install(JavalinConfig config) {
-    config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
-    config.routes.get("/docs", ctx -> ctx.contentType("text/html; charset=utf-8").result(page));
+    config.routes.get("/openapi.json", ctx -> {
+      QueryString.requireNone(ctx.queryString());
+      ctx.contentType("application/json").result(openApi);
+    });
+    config.routes.get("/docs", ctx -> {
+      QueryString.requireNone(ctx.queryString());
+      ctx.contentType("text/html; charset=utf-8").result(page);
+    });
     config.routes.get("/", ctx -> ctx.redirect("/docs"));
   }
 

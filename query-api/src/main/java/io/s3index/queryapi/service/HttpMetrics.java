@@ -1,5 +1,6 @@
 package io.s3index.queryapi.service;
 
+import io.s3index.queryapi.QueryString;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
@@ -37,8 +38,10 @@ public final class HttpMetrics {
 
   public void install(JavalinConfig config) {
     config.requestLogger.http(this::record);
-    config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-        .result(registry.scrape()));
+    config.routes.get("/metrics", ctx -> {
+      QueryString.requireNone(ctx.queryString());
+      ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape());
+    });
   }
 
   private void record(Context ctx, Float millis) {

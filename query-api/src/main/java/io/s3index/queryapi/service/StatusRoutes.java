@@ -1,5 +1,6 @@
 package io.s3index.queryapi.service;
 
+import io.s3index.queryapi.QueryString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -60,6 +61,7 @@ public final class StatusRoutes {
   }
 
   private void status(Context ctx) throws Exception {
+    QueryString.requireNone(ctx.queryString());
     ObjectNode body = mapper.createObjectNode();
     ArrayNode partitions = body.putArray("partitions");
     Instant[] newestSeen = {null};

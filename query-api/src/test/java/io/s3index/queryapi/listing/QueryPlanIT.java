@@ -43,7 +43,7 @@ class QueryPlanIT {
     });
     codec = new CursorCodec("plan-test-secret-0123".getBytes(StandardCharsets.UTF_8),
         Duration.ZERO, Clock.systemUTC());
-    listing = new Listing(index.database().jdbi(), codec);
+    listing = new Listing(index.database().jdbi(), codec, java.time.Duration.ofSeconds(1));
   }
 
   @AfterAll
