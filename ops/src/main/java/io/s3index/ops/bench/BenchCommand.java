@@ -22,6 +22,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @Option(names = "--fast-db", description = "run the embedded PostgreSQL without fsync and synchronous commit, as the tests do (to compare with figures measured that way; the default is durable)")
+  boolean fastDb;
+
   @Option(names = "--quick", description = "a scaled-down run of everything, in a couple of minutes")
   boolean quick;
 
@@ -43,13 +46,14 @@ public final class BenchCommand implements Callable<Integer> {
         + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java "
         + System.getProperty("java.version"));
     report.context("mode", quick ? "quick" : "full");
+    report.context("database", fastDb ? "fast (fsync, synchronous_commit off)" : "durable (fsync, synchronous_commit on)");
     List<Scenario> scenarios = only == null || only.isEmpty() ? List.of(Scenario.values())
         : only.stream().distinct().sorted().toList();
     out.println("Starting embedded PostgreSQL, Kafka and S3 for the benchmarks ...");
     out.flush();
     long catalogSize = quick ? 200_000 : 10_000_000;
     int ingestEvents = quick ? 50_000 : 500_000;
-    try (BenchEnvironment env = new BenchEnvironment()) {
+    try (BenchEnvironment env = new BenchEnvironment(!fastDb)) {
       IngestBench ingest = new IngestBench(env, out);
       boolean filled = false;
       Catalog catalog = null;
