@@ -231,14 +231,23 @@ final class ConsumerLoop implements Runnable {
         outcome.deadLetters().size());
   }
 
-  /** Sends stored dead letters; a failure leaves them in the outbox for the next turn. */
+  /**
+   * Sends stored dead letters; a failure leaves them in the outbox, and the next try waits a
+   * second (the database or broker is away: no log line and no connection wait per poll).
+   */
   private void flushOutbox() {
+    if (System.nanoTime() - nextFlushAt < 0) {
+      return;
+    }
     try {
       outbox.flush();
     } catch (RuntimeException e) {
+      nextFlushAt = System.nanoTime() + Duration.ofSeconds(1).toNanos();
       log.warn("dead letters stay in the outbox for now ({})", e.toString());
     }
   }
+
+  private long nextFlushAt = System.nanoTime();
 
   private void commit(Map<Integer, Long> next) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
