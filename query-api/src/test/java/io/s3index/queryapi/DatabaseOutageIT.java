@@ -36,6 +36,7 @@ class DatabaseOutageIT {
         assertThat(api.get("/healthz").status()).isEqualTo(200);
 
         try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(port, null)) {
+          assertThat(postgres.port()).isEqualTo(port);
           // Migrate through a pool of its own: the API's pool must find the database by itself.
           try (Database migrator = new Database(config, "migrator")) {
             migrator.migrate();

@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -270,8 +269,7 @@ class OpenApiFuzzIT {
       }
     }
     if (value.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
+      for (Map.Entry<String, JsonNode> field : value.properties()) {
         JsonNode property = schema.path("properties").get(field.getKey());
         if (property != null) {
           validate(field.getValue(), property, at + "." + field.getKey(), violations);

@@ -21,6 +21,9 @@ public record S3Settings(URI endpoint, String region, String accessKey, String s
   }
 
   /** A client with the SDK's standard retries (exponential backoff with jitter). */
+  // The SDK deprecates its Apache 4 client for the Apache 5 one in a separate artifact; until that
+  // artifact is chosen and pinned, this one keeps the connection pool size we need.
+  @SuppressWarnings("deprecation")
   public S3Client client(int maxConnections) {
     var builder = S3Client.builder()
         .region(Region.of(region))

@@ -38,6 +38,8 @@ final class IndexVsS3Bench {
     this.out = out;
   }
 
+  // The same deprecated Apache 4 client as the indexer (S3Settings), so "the old way" is measured as the indexer talks to S3.
+  @SuppressWarnings("deprecation")
   void run(Report report, int objects, int repeats) {
     AtomicLong s3Requests = new AtomicLong();
     S3Settings settings = new S3Settings(env.s3.endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY, true);

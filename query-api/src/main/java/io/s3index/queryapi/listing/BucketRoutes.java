@@ -8,10 +8,7 @@ import io.javalin.http.Context;
 import io.s3index.queryapi.QueryString;
 import io.s3index.queryapi.access.Access;
 import io.s3index.queryapi.access.Principal;
-import io.s3index.queryapi.problem.ApiProblem;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.jdbi.v3.core.Jdbi;
 
 /** {@code GET /v1/buckets}: the buckets holding live objects that the caller may see. */

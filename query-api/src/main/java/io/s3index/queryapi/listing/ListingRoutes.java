@@ -7,7 +7,6 @@ import io.s3index.queryapi.access.Access;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.shared.cursor.CursorCodec;
 import java.io.IOException;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;

@@ -24,6 +24,9 @@ public final class ProblemErrorHandler extends ErrorHandler {
     response.write(true, ByteBuffer.wrap(body(code)), callback);
   }
 
+  // Jetty 12 still calls this for requests it cannot parse (414, 431); it is deprecated for
+  // removal, and until it is gone it is the only place to give those answers a problem body.
+  @SuppressWarnings("removal")
   @Override
   public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
     fields.put(new HttpField(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE));

@@ -203,7 +203,7 @@ public final class EventParser {
     JsonNode minio = object.get("userMetadata");
     if (minio != null && minio.isObject()) {
       metadata = new TreeMap<>();
-      for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) minio::fields) {
+      for (Map.Entry<String, JsonNode> e : minio.properties()) {
         String name = e.getKey().toLowerCase(Locale.ROOT);
         if (name.startsWith(META_PREFIX)) {
           metadata.put(name.substring(META_PREFIX.length()), e.getValue().asText());
