@@ -1,6 +1,5 @@
 package io.s3index.ops;
 
-import io.s3index.ops.bench.BenchCommand;
 import io.s3index.ops.dev.DevCommand;
 import io.s3index.ops.tools.BackfillCommand;
 import io.s3index.ops.tools.EmitCommand;
@@ -17,11 +16,11 @@ import picocli.CommandLine.Command;
     name = "ops",
     mixinStandardHelpOptions = true,
     version = "s3index ops 0.1.0",
-    description = "Operate s3index: run it all-in-one, publish events, inspect, maintain and benchmark it.",
+    description = "Operate s3index: run it all-in-one, publish events, inspect, and maintain it (the benchmarks are their own jar: bench/).",
     subcommands = {DevCommand.class, EmitCommand.class, RebuildCommand.class, BackfillCommand.class,
         ReconcileCommand.class,
         StatusCommand.class, MigrateCommand.class,
-        PurgeTombstonesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        PurgeTombstonesCommand.class, CommandLine.HelpCommand.class})
 public final class OpsMain implements Runnable {
 
   @CommandLine.Spec

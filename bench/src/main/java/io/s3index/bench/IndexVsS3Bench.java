@@ -1,4 +1,4 @@
-package io.s3index.ops.bench;
+package io.s3index.bench;
 
 import io.s3index.embedded.EmbeddedS3;
 import io.s3index.indexer.enrich.S3Settings;

@@ -1,4 +1,4 @@
-package io.s3index.ops.bench;
+package io.s3index.bench;
 
 import io.s3index.indexer.IndexerMain;
 import io.s3index.queryapi.QueryApiMain;

@@ -1,16 +1,20 @@
-package io.s3index.ops.bench;
+package io.s3index.bench;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code ops bench}: measures s3index against the old ways, side by side, on embedded servers. */
+/**
+ * The benchmarks, a runnable jar of their own ({@code bench/target/s3index-bench-*-all.jar}):
+ * measures s3index against the old ways, side by side, on embedded servers it starts itself.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
@@ -36,6 +40,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** The scenarios, in the order they run. */
   public enum Scenario { ingest, rebuild, deep_pages, api_overhead, index_vs_s3, freshness, memory }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BenchCommand()).execute(args));
+  }
 
   @Override
   public Integer call() throws Exception {

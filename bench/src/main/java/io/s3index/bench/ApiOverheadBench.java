@@ -1,4 +1,4 @@
-package io.s3index.ops.bench;
+package io.s3index.bench;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.s3index.ops.bench;
+package io.s3index.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
