@@ -1,12 +1,11 @@
 package io.s3index.bench;
 
+import io.s3index.embedded.FreePorts;
 import io.s3index.indexer.IndexerMain;
 import io.s3index.queryapi.QueryApiMain;
 import io.s3index.shared.db.DatabaseConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,10 +37,8 @@ final class MemoryBench {
     this.out = out;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return FreePorts.loopback();
   }
 
   private static Process start(Class<?> main, Map<String, String> env) throws IOException {

@@ -1,5 +1,6 @@
 package io.s3index.indexer;
 
+import io.s3index.embedded.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.s3index.embedded.Await;
@@ -7,8 +8,6 @@ import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
 import io.s3index.shared.events.ObjectEvent;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -38,10 +37,7 @@ class BackendKillIT {
 
   @Test
   void theIndexEqualsTheModelAfterBackendsAreKilledMidIngest() throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
+    int port = FreePorts.loopback();
     Path data = Files.createTempDirectory("backend-kill-pg");
     Random random = new Random(20261130L);
     try (Harness harness = new Harness("backend-kill", 4);

@@ -1,13 +1,12 @@
 package io.s3index.indexer;
 
+import io.s3index.embedded.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.s3index.embedded.Await;
 import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,10 +170,7 @@ class PoisonIT {
 
   @Test
   void poisonInABatchRetriedAcrossADatabaseOutageIsDeadLetteredOnce() throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
+    int port = FreePorts.loopback();
     Path data = Files.createTempDirectory("poison-outage-pg");
     try (Harness harness = new Harness("poison-outage", PARTITIONS)) {
       EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(port, data);

@@ -1,5 +1,6 @@
 package io.s3index.indexer;
 
+import io.s3index.embedded.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.s3index.embedded.Await;
@@ -7,8 +8,6 @@ import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
 import io.s3index.shared.events.ObjectEvent;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,10 +22,7 @@ class PostgresOutageIT {
 
   @Test
   void theIndexerRecoversAloneWhenTheDatabaseComesBack() throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
+    int port = FreePorts.loopback();
     Path data = Files.createTempDirectory("outage-pg");
     try (Harness harness = new Harness("pg-outage", 2)) {
       EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(port, data);

@@ -1,13 +1,12 @@
 package io.s3index.queryapi;
 
+import io.s3index.embedded.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.s3index.embedded.Await;
 import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -17,10 +16,7 @@ class DatabaseOutageIT {
 
   @Test
   void answers503WhileTheDatabaseIsAwayAndRecoversAlone() throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
+    int port = FreePorts.loopback();
     DatabaseConfig config = new DatabaseConfig("jdbc:postgresql://localhost:" + port + "/postgres",
         "postgres", "postgres", 4);
     try (Database database = new Database(config, "outage")) {

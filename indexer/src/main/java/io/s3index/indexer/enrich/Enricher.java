@@ -3,6 +3,7 @@ package io.s3index.indexer.enrich;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3index.indexer.IndexerStats;
+import io.s3index.shared.events.ETags;
 import io.s3index.shared.events.EventLimits;
 import io.s3index.shared.events.InvalidEventException;
 import io.s3index.shared.failure.Failures;
@@ -193,7 +194,7 @@ public final class Enricher implements AutoCloseable {
           b.versionId(row.versionId());
         }
       });
-      String etag = head.eTag() == null ? null : head.eTag().replace("\"", "");
+      String etag = ETags.normalize(head.eTag());
       if (row.versionId() == null && row.etag() != null && etag != null && !etag.equals(row.etag())) {
         return Result.dequeued(row);
       }

@@ -1,5 +1,6 @@
 package io.s3index.ops.dev;
 
+import io.s3index.shared.events.ETags;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3index.embedded.EmbeddedS3;
@@ -117,6 +118,6 @@ final class DemoData {
   }
 
   private static String stripQuotes(String etag) {
-    return etag == null ? null : etag.replace("\"", "");
+    return ETags.normalize(etag);
   }
 }

@@ -1,5 +1,6 @@
 package io.s3index.ops.tools;
 
+import io.s3index.shared.events.ETags;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -81,7 +82,7 @@ final class BucketListing {
   }
 
   static String etag(String raw) {
-    return raw == null ? null : raw.replace("\"", "");
+    return ETags.normalize(raw);
   }
 
   RuntimeException explain(RuntimeException e, String bucket) {

@@ -293,7 +293,7 @@ public final class EventParser {
   /** The ETag as producers spell it ({@code eTag}: AWS, MinIO, Ceph; {@code etag}: EventBridge, some Ceph versions). */
   private static String etag(JsonNode object) {
     String etag = optionalText(object, "eTag");
-    return etag != null ? etag : optionalText(object, "etag");
+    return ETags.normalize(etag != null ? etag : optionalText(object, "etag"));
   }
 
   private static String bucket(String name, String where) {
