@@ -279,6 +279,10 @@ public final class RebuildCommand implements Callable<Integer> {
         long pausedAt = System.nanoTime();
         swap.execute("SET LOCAL lock_timeout = '10s'");
         swap.execute("LOCK TABLE indexer_progress IN EXCLUSIVE MODE");
+        // Writers other than the indexer (the enricher, backfill, reconcile --fix) wait too, so
+        // nothing they write to the old table falls between the carry-over and the rename; the
+        // API's reads go on. A statement that waited here finds the new table after the rename.
+        swap.execute("LOCK TABLE objects IN SHARE MODE");
         Map<Integer, Long> live = new HashMap<>();
         swap.createQuery("SELECT partition, next_offset FROM indexer_progress WHERE consumer_group = :g AND topic = :t")
             .bind("g", connections.group()).bind("t", connections.topic())
