@@ -72,6 +72,10 @@ final class ConsumerLoop implements Runnable {
   private final Map<Integer, Long> startedAt = new ConcurrentHashMap<>();
   private volatile boolean running = true;
   private long verifiedAt = System.nanoTime();
+  /** The stored offsets could not be read after a failure: read them before the next poll. */
+  private volatile boolean needsResume;
+  /** When the outbox may be tried again after a failed send. */
+  private long nextFlushAt = System.nanoTime();
 
   /** @param enricher woken when a batch queued creates for HeadObject, or null without enrichment */
   ConsumerLoop(Consumer<byte[], byte[]> consumer, IndexerConfig config, BatchWriter writer,
@@ -121,8 +125,6 @@ final class ConsumerLoop implements Runnable {
           numbers.stream().sorted().toList());
     }
   };
-
-  private volatile boolean needsResume;
 
   private void forget(Collection<TopicPartition> partitions) {
     List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
@@ -248,7 +250,6 @@ final class ConsumerLoop implements Runnable {
     }
   }
 
-  private long nextFlushAt = System.nanoTime();
 
   private void commit(Map<Integer, Long> next) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();

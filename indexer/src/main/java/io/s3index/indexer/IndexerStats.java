@@ -26,7 +26,7 @@ public final class IndexerStats {
   private final AtomicLong enrichmentFailures = new AtomicLong();
   private volatile String lastFailure;
   private final Map<Integer, Stall> stalls = new ConcurrentHashMap<>();
-  private final AtomicLong enrichGivenUp = new AtomicLong();
+  private volatile long enrichGivenUp;
   private volatile long enrichBacklog;
   private volatile double enrichOldestSeconds;
 
@@ -83,7 +83,7 @@ public final class IndexerStats {
   public void enrichmentQueue(long backlog, double oldestSeconds, long givenUp) {
     this.enrichBacklog = backlog;
     this.enrichOldestSeconds = oldestSeconds;
-    this.enrichGivenUp.set(givenUp);
+    this.enrichGivenUp = givenUp;
   }
 
   /** Rows waiting for enrichment (all indexers), as last measured. */
@@ -98,7 +98,7 @@ public final class IndexerStats {
 
   /** Rows whose enrichment was given up after permanent failures, as last measured. */
   public long enrichmentGivenUp() {
-    return enrichGivenUp.get();
+    return enrichGivenUp;
   }
 
   void batchApplied(int recordCount, ApplyResult result, int skippedCount, int deadCount,
