@@ -39,7 +39,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path outDir;
 
   /** The scenarios, in the order they run. */
-  public enum Scenario { ingest, rebuild, deep_pages, api_overhead, index_vs_s3, freshness, memory }
+  public enum Scenario { ingest, rebuild, deep_pages, api_overhead, json_writer, index_vs_s3, freshness, memory }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new BenchCommand()).execute(args));
@@ -75,7 +75,8 @@ public final class BenchCommand implements Callable<Integer> {
             IngestBench.fill(env, "bench-ingest", ingestEvents, out);
             filled = true;
           }
-          if ((scenario == Scenario.deep_pages || scenario == Scenario.api_overhead || scenario == Scenario.index_vs_s3
+          if ((scenario == Scenario.deep_pages || scenario == Scenario.api_overhead || scenario == Scenario.json_writer
+              || scenario == Scenario.index_vs_s3
               || scenario == Scenario.memory) && catalog == null) {
             catalog = new Catalog(env, catalogSize, out);
           }
@@ -99,6 +100,10 @@ public final class BenchCommand implements Callable<Integer> {
               new ApiOverheadBench(catalog, out)
                   .run(report, clients, quick ? 2 : 6, quick ? 2_000 : 5_000, quick ? 4_000 : 40_000);
               report.print(ApiOverheadBench.SECTION);
+            }
+            case json_writer -> {
+              new JsonWriterBench(catalog, out).run(report, 8, quick ? 4 : 8, 2_000, quick ? 6_000 : 15_000);
+              report.print(JsonWriterBench.SECTION);
             }
             case index_vs_s3 -> {
               new IndexVsS3Bench(env, catalog, out).run(report, quick ? 300 : 2_000, quick ? 15 : 40);

@@ -4,7 +4,7 @@ import io.javalin.Javalin;
 import io.s3index.queryapi.ApiApp;
 import io.s3index.queryapi.ApiConfig;
 import io.s3index.queryapi.access.AccessPolicy;
-import io.s3index.queryapi.listing.Cursors;
+import io.s3index.queryapi.listing.BenchCursors;
 import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
@@ -27,7 +27,7 @@ final class Catalog implements AutoCloseable {
   final long objects;
   final Database database;
   final Javalin api;
-  final Cursors cursors;
+  final BenchCursors cursors;
 
   Catalog(BenchEnvironment env, long objects, PrintWriter out) {
     this.objects = objects;
@@ -60,7 +60,7 @@ final class Catalog implements AutoCloseable {
     ApiConfig config = new ApiConfig("127.0.0.1", 0, SECRET, Duration.ZERO, false, AccessPolicy.open(), 0, 1, db,
         ApiConfig.DEFAULT_STATEMENT_TIMEOUT, ApiConfig.DEFAULT_COUNT_TIMEOUT);
     api = ApiApp.create(config, database, Clock.systemUTC()).start("127.0.0.1", 0);
-    cursors = new Cursors(new CursorCodec(SECRET, Duration.ZERO, Clock.systemUTC()));
+    cursors = new BenchCursors(new CursorCodec(SECRET, Duration.ZERO, Clock.systemUTC()));
   }
 
   String url(String pathAndQuery) {

@@ -56,11 +56,11 @@ final class FreshnessBench {
          Indexer indexer = Indexer.start(IndexerConfig.of(env.kafka.bootstrapServers(), topic, db)
              .withGroupId("bench-freshness"), database);
          QueryApi api = QueryApi.start(ApiConfig.of("127.0.0.1", 0, db), database);
-         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.bootstrapServers(),
-             ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new ByteArraySerializer())) {
-      io.s3index.embedded.Await.until("the indexer holds its partitions", java.time.Duration.ofSeconds(60),
-          () -> indexer.assignment().size() == 4);
+         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(withNoLinger(
+             io.s3index.shared.events.ProducerSettings.durable(env.kafka.bootstrapServers(), "s3index-bench-freshness")),
+             new StringSerializer(), new ByteArraySerializer())) {
+      org.awaitility.Awaitility.await("the indexer holds its partitions").atMost(java.time.Duration.ofSeconds(60))
+          .until(() -> indexer.assignment().size() == 4);
       S3EventFormat format = new S3EventFormat();
       Thread publisher = new Thread(() -> {
         long start = System.nanoTime();
@@ -100,5 +100,10 @@ final class FreshnessBench {
     report.add(SECTION, "max", Report.percentile(l, 100), "ms", null);
     out.printf(Locale.ROOT, "  freshness median %.0f ms, p99 %.0f ms%n", Report.median(l), Report.percentile(l, 99));
     out.flush();
+  }
+
+  private static Map<String, Object> withNoLinger(Map<String, Object> config) {
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    return config;
   }
 }

@@ -1,5 +1,6 @@
 package io.s3index.embedded;
 
+import io.s3index.shared.events.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -141,17 +142,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** Creates a topic unless it exists. */
   public void createTopic(String name, int partitions) {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all()
-          .get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + name, e.getCause());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating topic " + name, e);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("creating topic " + name + " timed out", e);
+      Topics.create(admin, name, partitions);
     }
   }
 

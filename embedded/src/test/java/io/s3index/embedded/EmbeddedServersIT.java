@@ -25,11 +25,29 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
+/** Each embedded server starts and works; they are started once for this class and stopped after it. */
 class EmbeddedServersIT {
+
+  private static EmbeddedKafka kafka;
+  private static EmbeddedPostgresServer postgres;
+  private static EmbeddedS3 s3;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void start() {
+    kafka = EmbeddedKafka.start("127.0.0.1", 0, null);
+    postgres = EmbeddedPostgresServer.start(0, null);
+    s3 = EmbeddedS3.start("127.0.0.1", 0);
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void stop() throws Exception {
+    s3.close();
+    kafka.close();
+    postgres.close();
+  }
 
   @Test
   void kafkaRoundTripsRecords() throws Exception {
-    EmbeddedKafka kafka = SharedServers.kafka();
     kafka.createTopic("smoke", 2);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
@@ -57,7 +75,7 @@ class EmbeddedServersIT {
 
   @Test
   void postgresAnswersQueries() throws Exception {
-    var config = SharedServers.postgres().createDatabase("smoke");
+    var config = postgres.createDatabase("smoke");
     try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
         ResultSet rs = c.createStatement().executeQuery("SELECT 'a' COLLATE \"C\" < 'b'")) {
       assertThat(rs.next()).isTrue();
@@ -67,7 +85,6 @@ class EmbeddedServersIT {
 
   @Test
   void s3StoresObjects() {
-    EmbeddedS3 s3 = SharedServers.s3();
     try (S3Client client = S3Client.builder()
         .endpointOverride(s3.endpoint())
         .region(Region.US_EAST_1)

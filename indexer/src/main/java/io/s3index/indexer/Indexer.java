@@ -151,12 +151,7 @@ public final class Indexer implements AutoCloseable {
   }
 
   private static Map<String, Object> producerConfig(IndexerConfig config) {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    c.put(ProducerConfig.ACKS_CONFIG, "all");
-    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    c.put(ProducerConfig.CLIENT_ID_CONFIG, "s3index-indexer-dlq");
-    return c;
+    return io.s3index.shared.events.ProducerSettings.durable(config.bootstrapServers(), "s3index-indexer-dlq");
   }
 
   /** Stops after the batch in hand, commits what was written, and releases everything. */

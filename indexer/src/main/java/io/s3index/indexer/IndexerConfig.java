@@ -24,7 +24,7 @@ import java.util.Objects;
  *     S3INDEX_S3_REGION}, {@code S3INDEX_S3_ACCESS_KEY}, {@code S3INDEX_S3_SECRET_KEY}, {@code
  *     S3INDEX_S3_PATH_STYLE}), or null when none is configured
  * @param enrich HeadObject each applied create ({@code S3INDEX_ENRICH}; default: on when an S3
- *     endpoint is configured)
+ *     endpoint or region is configured)
  * @param enrichConcurrency parallel HeadObject calls ({@code S3INDEX_ENRICH_CONCURRENCY}, default 16)
  * @param metricsPort Prometheus metrics port ({@code S3INDEX_INDEXER_METRICS_PORT}, default
  *     9400; 0 = any free port, -1 = off)

@@ -50,6 +50,10 @@ final class IndexerMetrics implements AutoCloseable {
     counter("s3index_indexer_records_dead_lettered", "Messages sent to the dead-letter topic", stats, IndexerStats::deadLettered);
     counter("s3index_indexer_batches_failed", "Batch attempts that failed and were retried", stats, IndexerStats::failedBatches);
     counter("s3index_indexer_objects_enriched", "Objects whose metadata HeadObject filled in", stats, IndexerStats::enriched);
+    // Where batch time goes, to tell a slow database from slow parsing or a slow broker.
+    stageCounter("parse", "parsing messages", stats, IndexerStats::parseNanos);
+    stageCounter("write", "the database transaction (events, dead letters, offsets)", stats, IndexerStats::writeNanos);
+    stageCounter("commit", "sending dead letters and committing offsets to Kafka", stats, IndexerStats::commitNanos);
     counter("s3index_indexer_enrichment_failures", "HeadObject calls that failed after retries", stats, IndexerStats::enrichmentFailures);
     Gauge.builder("s3index_indexer_enrichment_backlog", stats, IndexerStats::enrichmentBacklog)
         .description("Objects waiting for HeadObject (all indexers)").register(registry);
@@ -67,6 +71,11 @@ final class IndexerMetrics implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     server = port < 0 ? null : start(port);
+  }
+
+  private void stageCounter(String stage, String help, IndexerStats stats, java.util.function.ToLongFunction<IndexerStats> nanos) {
+    FunctionCounter.builder("s3index_indexer_batch_stage_seconds", stats, s -> nanos.applyAsLong(s) / 1e9)
+        .tag("stage", stage).description("Seconds batches spent in " + help).register(registry);
   }
 
   private void counter(String name, String help, IndexerStats stats, ToDoubleFunction<IndexerStats> f) {

@@ -112,7 +112,7 @@ public final class IndexerStats {
     batchNanos.addAndGet(nanos);
   }
 
-  /** Where a batch's time went: parsing, the database transaction, the offset commit. */
+  /** Where a batch's time went: parsing, the database transaction, the offset commit (exported as s3index_indexer_batch_stage_seconds). */
   void stages(long parse, long write, long commit) {
     parseNanos.addAndGet(parse);
     writeNanos.addAndGet(write);

@@ -1,9 +1,10 @@
 package io.s3index.indexer;
 
+import static org.awaitility.Awaitility.await;
+import io.s3index.testing.Waits;
 import io.s3index.embedded.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
 import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
@@ -74,8 +75,7 @@ class BackendKillIT {
             harness.sendAll(events.subList(from, Math.min(events.size(), from + chunk)), e -> null);
             if (kills < KILLS && (from / chunk) % 3 == 1) {
               long applied = indexer.stats().records();
-              Await.until("the indexer commits some of this chunk", Duration.ofSeconds(60),
-                  () -> indexer.stats().records() > applied, indexer::describe);
+              Waits.until("the indexer commits some of this chunk", Duration.ofSeconds(60), () -> indexer.stats().records() > applied, indexer::describe);
               // A random instant while batches are being written.
               LockSupport.parkNanos(Duration.ofMillis(random.nextInt(150)).toNanos());
               if (killABackend(port)) {
@@ -84,8 +84,7 @@ class BackendKillIT {
               awaitAcceptingConnections(port);
             }
           }
-          Await.until("the index equals the model", Duration.ofSeconds(120),
-              () -> {
+          Waits.until("the index equals the model", Duration.ofSeconds(120), () -> {
                 try {
                   return live(database).equals(expected);
                 } catch (RuntimeException e) {
@@ -113,7 +112,7 @@ class BackendKillIT {
   }
 
   private static void awaitAcceptingConnections(int port) {
-    Await.until("PostgreSQL accepts connections after crash recovery", Duration.ofSeconds(60), () -> {
+    await("PostgreSQL accepts connections after crash recovery").atMost(Duration.ofSeconds(60)).until(() -> {
       try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/backend_kill",
           "postgres", "postgres"); Statement s = c.createStatement()) {
         return s.executeQuery("SELECT 1").next();

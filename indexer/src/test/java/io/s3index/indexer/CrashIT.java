@@ -1,8 +1,8 @@
 package io.s3index.indexer;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
 import io.s3index.shared.events.ObjectEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,8 +89,7 @@ class CrashIT {
           Process child = startIndexer(harness, log);
           // Kill at a random instant once this child is working: it has committed a batch.
           long started = committed(harness);
-          Await.until("indexer child " + (kills + 1) + " commits a batch (log: " + log + ")",
-              Duration.ofSeconds(90), () -> !child.isAlive() || committed(harness) > started);
+          await("indexer child " + (kills + 1) + " commits a batch (log: " + log + ")").atMost(Duration.ofSeconds(90)).until(() -> !child.isAlive() || committed(harness) > started);
           assertThat(child.isAlive()).as("the indexer child keeps running until killed; log: %s", log).isTrue();
           long working = committed(harness);
           LockSupport.parkNanos(Duration.ofMillis(300 + random.nextInt(1700)).toNanos());

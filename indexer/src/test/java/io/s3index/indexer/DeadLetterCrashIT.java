@@ -2,7 +2,7 @@ package io.s3index.indexer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
+import io.s3index.testing.Waits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +50,7 @@ class DeadLetterCrashIT {
       storeUnsent(harness, 42);
 
       try (Indexer indexer = Indexer.start(harness.config("crash"), harness.database)) {
-        Await.until("the outbox is sent", Duration.ofSeconds(30), () -> unsent(harness) == 0, indexer::describe);
+        Waits.until("the outbox is sent", Duration.ofSeconds(30), () -> unsent(harness) == 0, indexer::describe);
       }
       List<Harness.DeadLetterSeen> seen = harness.deadLetters();
       assertThat(seen.stream().filter(d -> d.offset() == 41)).as("left unsent: sent once").hasSize(1);
@@ -60,8 +60,7 @@ class DeadLetterCrashIT {
       // A later indexer sends nothing more: every row is marked sent.
       try (Indexer again = Indexer.start(harness.config("crash"), harness.database)) {
         harness.sendRaw("late", POISON, 0).get();
-        Await.until("the new poison is dead-lettered", Duration.ofSeconds(30),
-            () -> harness.deadLetters().size() == 4, again::describe);
+        Waits.until("the new poison is dead-lettered", Duration.ofSeconds(30), () -> harness.deadLetters().size() == 4, again::describe);
       }
       assertThat(harness.deadLetters()).hasSize(4);
     }

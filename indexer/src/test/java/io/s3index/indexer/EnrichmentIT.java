@@ -1,10 +1,11 @@
 package io.s3index.indexer;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
-import io.s3index.embedded.EmbeddedS3;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.Waits;
+import io.s3index.testing.S3Server;
+import io.s3index.testing.TestServers;
 import io.s3index.indexer.enrich.S3Settings;
 import io.s3index.shared.events.ObjectEvent;
 import java.time.Duration;
@@ -22,9 +23,9 @@ class EnrichmentIT {
 
   @Test
   void enrichesAppliedCreatesAndHandlesVanishedObjects() {
-    EmbeddedS3 server = SharedServers.s3();
-    S3Settings store = new S3Settings(server.endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY,
-        EmbeddedS3.SECRET_KEY, true);
+    S3Server server = TestServers.s3();
+    S3Settings store = new S3Settings(server.endpoint(), "us-east-1", TestServers.s3().accessKey(),
+        TestServers.s3().secretKey(), true);
     try (Harness harness = new Harness("enrichment", 2); S3Client s3 = store.client(4)) {
       s3.createBucket(b -> b.bucket("enriched"));
       List<ObjectEvent> events = new ArrayList<>();
@@ -40,7 +41,7 @@ class EnrichmentIT {
       events.add(Harness.created("enriched", "vanished.txt", 1000, 3));
       try (Indexer indexer = Indexer.start(harness.config("enrich").withEnrichment(store), harness.database)) {
         harness.sendAll(events, e -> null);
-        Await.until("every create is enriched", Duration.ofSeconds(60), () -> pending(harness) == 0
+        await("every create is enriched").atMost(Duration.ofSeconds(60)).until(() -> pending(harness) == 0
             && harness.live("enriched").size() == 201 && indexer.stats().enriched() >= 201);
         assertThat(indexer.stats().enrichmentFailures()).isZero();
       }
@@ -58,9 +59,9 @@ class EnrichmentIT {
 
   @Test
   void rowsLeftPendingByACrashAreEnrichedByTheSweep() {
-    EmbeddedS3 server = SharedServers.s3();
-    S3Settings store = new S3Settings(server.endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY,
-        EmbeddedS3.SECRET_KEY, true);
+    S3Server server = TestServers.s3();
+    S3Settings store = new S3Settings(server.endpoint(), "us-east-1", TestServers.s3().accessKey(),
+        TestServers.s3().secretKey(), true);
     try (Harness harness = new Harness("enrichment-sweep", 1); S3Client s3 = store.client(2)) {
       s3.createBucket(b -> b.bucket("swept"));
       s3.putObject(b -> b.bucket("swept").key("a.txt").contentType("text/plain"), RequestBody.fromString("a"));
@@ -70,8 +71,7 @@ class EnrichmentIT {
           VALUES ('swept', 'a.txt', 1, now(), '01', now());
           INSERT INTO enrichment_queue (bucket, key, sequencer) VALUES ('swept', 'a.txt', '01')"""));
       try (Indexer indexer = Indexer.start(harness.config("sweep").withEnrichment(store), harness.database)) {
-        Await.until("the sweep enriches the leftover row", Duration.ofSeconds(30), () -> pending(harness) == 0,
-            indexer::describe);
+        Waits.until("the sweep enriches the leftover row", Duration.ofSeconds(30), () -> pending(harness) == 0, indexer::describe);
       }
       String type = harness.database.jdbi().withHandle(h -> h.createQuery(
           "SELECT content_type FROM objects WHERE bucket = 'swept'").mapTo(String.class).one());
@@ -81,14 +81,14 @@ class EnrichmentIT {
 
   @Test
   void twoIndexersNeverHeadTheSameObjectAndAPermanentFailureIsGivenUp() throws Exception {
-    EmbeddedS3 server = SharedServers.s3();
-    S3Settings direct = new S3Settings(server.endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY,
-        EmbeddedS3.SECRET_KEY, true);
+    S3Server server = TestServers.s3();
+    S3Settings direct = new S3Settings(server.endpoint(), "us-east-1", TestServers.s3().accessKey(),
+        TestServers.s3().secretKey(), true);
     try (Harness harness = new Harness("enrichment-pair", 4); S3Client s3 = direct.client(4);
         CountingProxy proxy = new CountingProxy(server.endpoint())) {
       s3.createBucket(b -> b.bucket("pair"));
-      S3Settings counted = new S3Settings(proxy.endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY,
-          EmbeddedS3.SECRET_KEY, true);
+      S3Settings counted = new S3Settings(proxy.endpoint(), "us-east-1", TestServers.s3().accessKey(),
+          TestServers.s3().secretKey(), true);
       IndexerConfig config = harness.config("pair").withEnrichment(counted);
       try (Indexer one = Indexer.start(config, harness.database);
           Indexer two = Indexer.start(config, harness.database)) {
@@ -103,9 +103,7 @@ class EnrichmentIT {
               null, Harness.seq(10 + i), Instant.now(), "ObjectCreated:Put"));
         }
         harness.sendAll(events, e -> null);
-        Await.until("every good object is enriched and the bad one given up", Duration.ofSeconds(60),
-            () -> enriched(harness, "pair") == 300 && givenUp(harness) == 1 && waiting(harness) == 0,
-            () -> one.describe() + " / " + two.describe() + "; HEADs: " + proxy.heads().size());
+        Waits.until("every good object is enriched and the bad one given up", Duration.ofSeconds(60), () -> enriched(harness, "pair") == 300 && givenUp(harness) == 1 && waiting(harness) == 0, () -> one.describe() + " / " + two.describe() + "; HEADs: " + proxy.heads().size());
         // Which indexer claims which rows is a race; between them they finished every one.
         assertThat(one.stats().enriched() + two.stats().enriched()).isGreaterThanOrEqualTo(300);
       }

@@ -1,8 +1,9 @@
 package io.s3index.indexer;
 
-import io.s3index.embedded.Await;
-import io.s3index.embedded.EmbeddedKafka;
-import io.s3index.embedded.SharedServers;
+import static org.awaitility.Awaitility.await;
+
+import io.s3index.testing.KafkaServer;
+import io.s3index.testing.TestServers;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
 import io.s3index.shared.events.ObjectEvent;
@@ -26,7 +27,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** A topic and a database of one test class's own, on the shared embedded servers. */
 final class Harness implements AutoCloseable {
 
-  final EmbeddedKafka kafka = SharedServers.kafka();
+  final KafkaServer kafka = TestServers.kafka();
   final String topic;
   final DatabaseConfig db;
   final Database database;
@@ -37,7 +38,7 @@ final class Harness implements AutoCloseable {
     this.topic = name + "-events";
     kafka.createTopic(topic, partitions);
     kafka.createTopic(topic + ".dlq", 1);
-    this.db = SharedServers.postgres().createDatabase(name.replace('-', '_'));
+    this.db = TestServers.postgres().createDatabase(name.replace('-', '_'));
     this.database = new Database(db, name);
     database.migrate();
     this.producer = new KafkaProducer<>(Map.of(
@@ -159,8 +160,7 @@ final class Harness implements AutoCloseable {
 
   /** Waits until the bucket's live objects equal the expected ones. */
   void awaitLive(String bucket, Map<String, Long> expected, Duration timeout) {
-    Await.until("bucket " + bucket + " holds the expected " + expected.size() + " objects", timeout,
-        () -> live(bucket).equals(expected));
+    await("bucket " + bucket + " holds the expected " + expected.size() + " objects").atMost(timeout).until(() -> live(bucket).equals(expected));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.s3index.indexer;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.s3index.shared.events.ObjectEvent;
@@ -68,8 +69,7 @@ class OrderingIT {
     harness.sendAll(delivered, e -> random.nextInt(4));
 
     expectedByBucket.forEach((bucket, expected) -> harness.awaitLive(bucket, expected, Duration.ofSeconds(90)));
-    io.s3index.embedded.Await.until("every message committed", Duration.ofSeconds(30),
-        () -> indexer.stats().records() == delivered.size());
+    await("every message committed").atMost(Duration.ofSeconds(30)).until(() -> indexer.stats().records() == delivered.size());
     assertThat(indexer.stats().stale()).isGreaterThan(0);
     assertThat(indexer.stats().applied() + indexer.stats().stale()).isEqualTo(delivered.size());
   }

@@ -1,9 +1,10 @@
 package io.s3index.indexer;
 
+import static org.awaitility.Awaitility.await;
+import io.s3index.testing.Waits;
 import io.s3index.embedded.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
 import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
@@ -138,8 +139,7 @@ class PoisonIT {
   }
 
   private static void assertDeadLetteredOnceEach(Harness harness, Published published) {
-    Await.until("every poison is dead-lettered", Duration.ofSeconds(60),
-        () -> harness.deadLetters().size() >= published.poisonAt().size());
+    await("every poison is dead-lettered").atMost(Duration.ofSeconds(60)).until(() -> harness.deadLetters().size() >= published.poisonAt().size());
     List<Harness.DeadLetterSeen> seen = harness.deadLetters();
     Map<List<Long>, Long> copies = new HashMap<>();
     seen.forEach(d -> copies.merge(List.of((long) d.partition(), d.offset()), 1L, Long::sum));
@@ -156,8 +156,7 @@ class PoisonIT {
     try (Harness harness = new Harness("poison", PARTITIONS);
         Indexer indexer = Indexer.start(harness.config("poison"), harness.database)) {
       Published published = publish(harness, "poisoned", 7);
-      Await.until("every good event is indexed", Duration.ofSeconds(60),
-          () -> harness.live("poisoned").equals(published.expected()), indexer::describe);
+      Waits.until("every good event is indexed", Duration.ofSeconds(60), () -> harness.live("poisoned").equals(published.expected()), indexer::describe);
       assertDeadLetteredOnceEach(harness, published);
       assertThat(indexer.stats().deadLettered()).isEqualTo(published.poisonAt().size());
       // Ceph's shapes carry their size and ETag.
@@ -181,16 +180,15 @@ class PoisonIT {
             .withGroupId("poison-outage").withMaxBackoff(Duration.ofMillis(500));
         try (Indexer indexer = Indexer.start(config, database)) {
           harness.sendRaw("warm-up", utf8(good("outage", "warm-up", 1_000_000, "1", "eTag")), 0).get();
-          Await.until("the indexer runs", Duration.ofSeconds(60), () -> indexer.stats().records() >= 1);
+          await("the indexer runs").atMost(Duration.ofSeconds(60)).until(() -> indexer.stats().records() >= 1);
           postgres.close();
           Published published = publish(harness, "outage", 11);
-          Await.until("the batch holding the poison fails several times", Duration.ofSeconds(60),
-              () -> indexer.stats().failedBatches() >= 4);
+          await("the batch holding the poison fails several times").atMost(Duration.ofSeconds(60)).until(() -> indexer.stats().failedBatches() >= 4);
           assertThat(harness.deadLetters()).isEmpty();
           postgres = EmbeddedPostgresServer.start(port, data);
           Map<String, Long> expected = new HashMap<>(published.expected());
           expected.put("warm-up", 1L);
-          Await.until("every good event is indexed after the outage", Duration.ofSeconds(90), () -> {
+          Waits.until("every good event is indexed after the outage", Duration.ofSeconds(90), () -> {
             try {
               return Harness.live(database, "outage").equals(expected);
             } catch (RuntimeException e) {

@@ -1,9 +1,9 @@
 package io.s3index.indexer;
 
+import static org.awaitility.Awaitility.await;
 import io.s3index.embedded.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
 import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
@@ -38,8 +38,7 @@ class PostgresOutageIT {
             expected.put("before-" + i, (long) i);
           }
           harness.sendAll(first, e -> null);
-          Await.until("the first events are indexed", Duration.ofSeconds(60),
-              () -> indexer.stats().records() >= 500);
+          await("the first events are indexed").atMost(Duration.ofSeconds(60)).until(() -> indexer.stats().records() >= 500);
 
           postgres.close();
           List<ObjectEvent> during = new ArrayList<>();
@@ -48,16 +47,14 @@ class PostgresOutageIT {
             expected.put("during-" + i, (long) i);
           }
           harness.sendAll(during, e -> null);
-          Await.until("the indexer notices the outage", Duration.ofSeconds(60),
-              () -> indexer.stats().failedBatches() > 0);
+          await("the indexer notices the outage").atMost(Duration.ofSeconds(60)).until(() -> indexer.stats().failedBatches() > 0);
           assertThat(indexer.stats().records()).isEqualTo(500);
           // What a stuck indexer reports: the failed attempts and why the last one failed.
           assertThat(indexer.stats().lastFailure()).isNotBlank();
           assertThat(indexer.describe()).contains("500 records", "failed attempts, the last: ");
 
           postgres = EmbeddedPostgresServer.start(port, data);
-          Await.until("everything is indexed after the outage", Duration.ofSeconds(90),
-              () -> indexer.stats().records() >= 1000);
+          await("everything is indexed after the outage").atMost(Duration.ofSeconds(90)).until(() -> indexer.stats().records() >= 1000);
           assertThat(indexer.isRunning()).isTrue();
           Map<String, Long> live = database.jdbi().withHandle(h -> h.createQuery(
                   "SELECT key, size FROM objects WHERE bucket = 'outage' AND NOT deleted")

@@ -1,8 +1,8 @@
 package io.s3index.indexer;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
 import io.s3index.shared.events.ObjectEvent;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +30,7 @@ class ScaleOutIT {
       IndexerConfig config = harness.config("scale").withMetricsPort(0).withMaxPollRecords(50);
       try (Indexer a = Indexer.start(config, harness.database);
            Indexer b = Indexer.start(config, harness.database)) {
-        Await.until("the two instances split the four partitions", Duration.ofSeconds(60), () -> {
+        await("the two instances split the four partitions").atMost(Duration.ofSeconds(60)).until(() -> {
           java.util.Set<Integer> all = new java.util.HashSet<>(a.assignment());
           all.addAll(b.assignment());
           return !a.assignment().isEmpty() && !b.assignment().isEmpty() && all.size() == 4;
@@ -48,8 +48,7 @@ class ScaleOutIT {
             .formatted("x".repeat(1100)).getBytes(StandardCharsets.UTF_8), 2).get();
         harness.sendAll(events.subList(2000, 4000), e -> null);
         harness.awaitLive("scaled", expected, Duration.ofSeconds(90));
-        Await.until("both instances committed their share", Duration.ofSeconds(30),
-            () -> a.stats().records() + b.stats().records() == 4002);
+        await("both instances committed their share").atMost(Duration.ofSeconds(30)).until(() -> a.stats().records() + b.stats().records() == 4002);
         assertThat(a.stats().records()).as("instance a did part of the work").isPositive();
         assertThat(b.stats().records()).as("instance b did part of the work").isPositive();
         assertThat(a.stats().deadLettered() + b.stats().deadLettered()).isEqualTo(2);

@@ -1,8 +1,9 @@
 package io.s3index.indexer;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
+import io.s3index.testing.Waits;
 import io.s3index.shared.events.ObjectEvent;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,7 +65,7 @@ class StallIT {
         }
         harness.sendAll(before, e -> null);
         harness.awaitLive("stalled", expected, Duration.ofSeconds(60));
-        Await.until("the lag reads 0", Duration.ofSeconds(30), () -> sum(LAG, get(port, "/metrics").body()) == 0);
+        await("the lag reads 0").atMost(Duration.ofSeconds(30)).until(() -> sum(LAG, get(port, "/metrics").body()) == 0);
         assertThat(get(port, "/healthz").statusCode()).isEqualTo(200);
 
         // The database refuses every write of the indexer's progress, as a full disk would.
@@ -79,10 +80,8 @@ class StallIT {
           expected.put("during-" + i, (long) i);
         }
         harness.sendAll(during, e -> null);
-        Await.until("the lag counts the unwritten events", Duration.ofSeconds(30),
-            () -> sum(LAG, get(port, "/metrics").body()) >= 200, indexer::describe);
-        Await.until("the health check turns unhealthy", Duration.ofSeconds(30),
-            () -> get(port, "/healthz").statusCode() == 503, indexer::describe);
+        Waits.until("the lag counts the unwritten events", Duration.ofSeconds(30), () -> sum(LAG, get(port, "/metrics").body()) >= 200, indexer::describe);
+        Waits.until("the health check turns unhealthy", Duration.ofSeconds(30), () -> get(port, "/healthz").statusCode() == 503, indexer::describe);
         assertThat(get(port, "/healthz").body()).contains("stuck", "No space left on device");
         String scrape = get(port, "/metrics").body();
         assertThat(sum(STUCK, scrape)).isGreaterThan(2);
@@ -91,9 +90,8 @@ class StallIT {
 
         harness.database.jdbi().useHandle(h -> h.execute("DROP TRIGGER refuse_writes ON indexer_progress"));
         harness.awaitLive("stalled", expected, Duration.ofSeconds(60));
-        Await.until("the lag is back to 0", Duration.ofSeconds(30), () -> sum(LAG, get(port, "/metrics").body()) == 0);
-        Await.until("the health check is healthy again", Duration.ofSeconds(30),
-            () -> get(port, "/healthz").statusCode() == 200);
+        await("the lag is back to 0").atMost(Duration.ofSeconds(30)).until(() -> sum(LAG, get(port, "/metrics").body()) == 0);
+        await("the health check is healthy again").atMost(Duration.ofSeconds(30)).until(() -> get(port, "/healthz").statusCode() == 200);
         assertThat(sum(STUCK, get(port, "/metrics").body())).isZero();
       }
     }

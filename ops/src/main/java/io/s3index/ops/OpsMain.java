@@ -3,7 +3,7 @@ package io.s3index.ops;
 import io.s3index.ops.dev.DevCommand;
 import io.s3index.ops.tools.BackfillCommand;
 import io.s3index.ops.tools.EmitCommand;
-import io.s3index.ops.tools.RebuildCommand;
+import io.s3index.ops.rebuild.RebuildCommand;
 import io.s3index.ops.tools.ReconcileCommand;
 import io.s3index.ops.tools.MigrateCommand;
 import io.s3index.ops.tools.PurgeTombstonesCommand;

@@ -3,9 +3,8 @@ package io.s3index.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.s3index.embedded.Await;
-import io.s3index.embedded.EmbeddedKafka;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.KafkaServer;
+import io.s3index.testing.TestServers;
 import io.s3index.indexer.Indexer;
 import io.s3index.queryapi.ApiClient;
 import io.s3index.indexer.IndexerConfig;
@@ -42,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class EndToEndIT {
 
   private static final String TOPIC = "e2e-events";
-  private static EmbeddedKafka kafka;
+  private static KafkaServer kafka;
   private static Database database;
   private static Indexer indexer;
   private static QueryApi api;
@@ -52,10 +51,10 @@ class EndToEndIT {
 
   @BeforeAll
   static void start() {
-    kafka = SharedServers.kafka();
+    kafka = TestServers.kafka();
     kafka.createTopic(TOPIC, 4);
     kafka.createTopic(TOPIC + ".dlq", 1);
-    DatabaseConfig db = SharedServers.postgres().createDatabase("end_to_end");
+    DatabaseConfig db = TestServers.postgres().createDatabase("end_to_end");
     database = new Database(db, "e2e");
     indexer = Indexer.start(IndexerConfig.of(kafka.bootstrapServers(), TOPIC, db).withGroupId("e2e"), database);
     api = QueryApi.start(ApiConfig.of("127.0.0.1", 0, db), database);
@@ -95,7 +94,7 @@ class EndToEndIT {
   }
 
   private static void await(String what, BooleanSupplier condition) {
-    Await.until(what, Duration.ofSeconds(60), condition);
+    org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(60)).until(condition::getAsBoolean);
   }
 
   private static List<String> keys(JsonNode page) {

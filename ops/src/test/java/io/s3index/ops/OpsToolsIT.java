@@ -2,8 +2,8 @@ package io.s3index.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.EmbeddedS3;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.S3Server;
+import io.s3index.testing.TestServers;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
 import io.s3index.shared.events.EventParser;
@@ -39,15 +39,15 @@ class OpsToolsIT {
 
   @BeforeAll
   static void start() {
-    db = SharedServers.postgres().createDatabase("ops_tools");
+    db = TestServers.postgres().createDatabase("ops_tools");
     database = new Database(db, "ops-tools");
     database.migrate();
-    EmbeddedS3 server = SharedServers.s3();
+    S3Server server = TestServers.s3();
     s3 = S3Client.builder().endpointOverride(server.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY))).build();
+            AwsBasicCredentials.create(TestServers.s3().accessKey(), TestServers.s3().secretKey()))).build();
     connection = new String[] {"--db-url", db.jdbcUrl(), "--db-user", db.user(), "--db-password", db.password(),
-        "--s3-endpoint", server.endpoint().toString(), "--bootstrap-servers", SharedServers.kafka().bootstrapServers()};
+        "--s3-endpoint", server.endpoint().toString(), "--bootstrap-servers", TestServers.kafka().bootstrapServers()};
   }
 
   @AfterAll
@@ -115,7 +115,7 @@ class OpsToolsIT {
   @Test
   void emitPublishesS3FormatEventsKeyedByBucketAndKey() throws Exception {
     String topic = "ops-emit-events";
-    SharedServers.kafka().createTopic(topic, 2);
+    TestServers.kafka().createTopic(topic, 2);
     Path file = Files.createTempFile("events", ".jsonl");
     Files.writeString(file, """
         {"bucket":"emitted","key":"from file.txt","size":12,"etag":"abc"}
@@ -131,7 +131,7 @@ class OpsToolsIT {
     List<ObjectEvent> events = new ArrayList<>();
     List<String> keys = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedServers.kafka().bootstrapServers(),
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServers.kafka().bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, "ops-emit-reader", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
         new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
@@ -161,7 +161,7 @@ class OpsToolsIT {
     assertThat(purge.exit()).isZero();
     assertThat(purge.out()).contains("purged 120 tombstone(s)");
     assertThat(run("migrate").out()).contains("schema is up to date");
-    SharedServers.kafka().createTopic("ops-status-events", 2);
+    TestServers.kafka().createTopic("ops-status-events", 2);
     OpsRun status = run("status", "--topic", "ops-status-events", "--group", "nobody");
     assertThat(status.exit()).as(status.err()).isZero();
     assertThat(status.out()).contains("partition", "total lag 0", "purge");

@@ -1,10 +1,10 @@
 package io.s3index.ops;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
-import io.s3index.embedded.EmbeddedS3;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.Waits;
+import io.s3index.testing.TestServers;
 import io.s3index.indexer.Indexer;
 import io.s3index.indexer.IndexerConfig;
 import io.s3index.indexer.IndexerStats;
@@ -42,9 +42,9 @@ class RebuildCarryOverIT {
 
   private static Run run(DatabaseConfig db, String topic, String... args) {
     OpsRun run = OpsRun.run(new String[] {"--db-url", db.jdbcUrl(), "--db-user", db.user(),
-        "--db-password", db.password(), "--s3-endpoint", SharedServers.s3().endpoint().toString(),
-        "--s3-access-key", EmbeddedS3.ACCESS_KEY, "--s3-secret-key", EmbeddedS3.SECRET_KEY,
-        "--bootstrap-servers", SharedServers.kafka().bootstrapServers(), "--topic", topic, "--group", "carry-live"},
+        "--db-password", db.password(), "--s3-endpoint", TestServers.s3().endpoint().toString(),
+        "--s3-access-key", TestServers.s3().accessKey(), "--s3-secret-key", TestServers.s3().secretKey(),
+        "--bootstrap-servers", TestServers.kafka().bootstrapServers(), "--topic", topic, "--group", "carry-live"},
         args);
     return new Run(run.exit(), run.out() + run.err());
   }
@@ -64,12 +64,12 @@ class RebuildCarryOverIT {
   @Test
   void aRebuildLosesNothingTheTopicDoesNotHold() throws Exception {
     String topic = "carry-over-events";
-    SharedServers.kafka().createTopic(topic, 1);
-    DatabaseConfig db = SharedServers.postgres().createDatabase("carry_over");
-    S3Settings store = new S3Settings(SharedServers.s3().endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY,
-        EmbeddedS3.SECRET_KEY, true);
+    TestServers.kafka().createTopic(topic, 1);
+    DatabaseConfig db = TestServers.postgres().createDatabase("carry_over");
+    S3Settings store = new S3Settings(TestServers.s3().endpoint(), "us-east-1", TestServers.s3().accessKey(),
+        TestServers.s3().secretKey(), true);
     try (Database database = new Database(db, "carry-over"); S3Client s3 = store.client(4);
-         EventPublisher publisher = new EventPublisher(SharedServers.kafka().bootstrapServers(), topic)) {
+         EventPublisher publisher = new EventPublisher(TestServers.kafka().bootstrapServers(), topic)) {
       database.migrate();
       s3.createBucket(b -> b.bucket(BUCKET));
       // 200 objects described by events (in the bucket too, as S3 holds them) and 50 only the
@@ -88,10 +88,9 @@ class RebuildCarryOverIT {
       events.add(new ObjectEvent(BUCKET, "gone", ObjectEvent.Kind.REMOVED, 0, null, null, seq(1000),
           Instant.ofEpochSecond(1_700_000_000L), "ObjectRemoved:Delete"));
       publisher.publishAll(events, Duration.ofSeconds(60));
-      try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, db)
+      try (Indexer indexer = Indexer.start(IndexerConfig.of(TestServers.kafka().bootstrapServers(), topic, db)
           .withGroupId("carry-live"), database)) {
-        Await.until("the events are indexed", Duration.ofSeconds(60),
-            () -> indexer.stats().records() >= events.size(), indexer::describe);
+        Waits.until("the events are indexed", Duration.ofSeconds(60), () -> indexer.stats().records() >= events.size(), indexer::describe);
 
         assertThat(run(db, topic, "backfill", "--bucket", BUCKET).exit()).isZero();
         Run fix = run(db, topic, "reconcile", "--bucket", BUCKET, "--fix");
@@ -103,7 +102,7 @@ class RebuildCarryOverIT {
         try (Enricher enricher = new Enricher(store.client(4), database.jdbi(), Enricher.Settings.defaults(4),
             new IndexerStats())) {
           enricher.wake();
-          Await.until("the first half is enriched", Duration.ofSeconds(60), () -> queued(database) == 0);
+          await("the first half is enriched").atMost(Duration.ofSeconds(60)).until(() -> queued(database) == 0);
         }
         database.jdbi().useHandle(h -> h.execute("""
             INSERT INTO enrichment_queue (bucket, key, sequencer)
@@ -121,8 +120,7 @@ class RebuildCarryOverIT {
         try (Enricher enricher = new Enricher(store.client(4), database.jdbi(), Enricher.Settings.defaults(4),
             new IndexerStats())) {
           enricher.wake();
-          Await.until("pending enrichment completes after the rebuild", Duration.ofSeconds(60),
-              () -> queued(database) == 0);
+          await("pending enrichment completes after the rebuild").atMost(Duration.ofSeconds(60)).until(() -> queued(database) == 0);
         }
         long enriched = database.jdbi().withHandle(h -> h.createQuery(
             "SELECT count(*) FROM objects WHERE bucket = 'carried' AND key LIKE 'ev/%' AND content_type = 'image/png'")
@@ -131,7 +129,7 @@ class RebuildCarryOverIT {
 
         // Retention drops the topic's first 50 events: their objects are not in the topic any more
         // (but ev/007, repaired from the bucket, is carried over as a listed row).
-        try (Admin admin = SharedServers.kafka().admin()) {
+        try (Admin admin = TestServers.kafka().admin()) {
           admin.deleteRecords(Map.of(new TopicPartition(topic, 0), RecordsToDelete.beforeOffset(50))).all().get();
         }
         List<String> kept = rows(database);

@@ -2,8 +2,8 @@ package io.s3index.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.Waits;
+import io.s3index.testing.TestServers;
 import io.s3index.indexer.Indexer;
 import io.s3index.indexer.IndexerConfig;
 import io.s3index.shared.db.Database;
@@ -43,22 +43,21 @@ class RebuildEquivalenceIT {
   @Test
   void bulkRebuildEqualsLiveIndexing() {
     String topic = "rebuild-equivalence";
-    SharedServers.kafka().createTopic(topic, 3);
+    TestServers.kafka().createTopic(topic, 3);
     List<ObjectEvent> events = history(new Random(17), 4_000);
     // The wait below counts on every event being on the topic: a failed send fails here.
-    try (EventPublisher publisher = new EventPublisher(SharedServers.kafka().bootstrapServers(), topic)) {
+    try (EventPublisher publisher = new EventPublisher(TestServers.kafka().bootstrapServers(), topic)) {
       publisher.publishAll(events, Duration.ofSeconds(60));
     }
 
-    DatabaseConfig liveDb = SharedServers.postgres().createDatabase("equivalence_live");
-    DatabaseConfig rebuiltDb = SharedServers.postgres().createDatabase("equivalence_rebuilt");
+    DatabaseConfig liveDb = TestServers.postgres().createDatabase("equivalence_live");
+    DatabaseConfig rebuiltDb = TestServers.postgres().createDatabase("equivalence_rebuilt");
     try (Database live = new Database(liveDb, "live"); Database rebuilt = new Database(rebuiltDb, "rebuilt")) {
       live.migrate();
       rebuilt.migrate();
-      try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, liveDb)
+      try (Indexer indexer = Indexer.start(IndexerConfig.of(TestServers.kafka().bootstrapServers(), topic, liveDb)
           .withGroupId("equivalence"), live)) {
-        Await.until("the live indexer read the topic", Duration.ofSeconds(120),
-            () -> indexer.stats().records() >= events.size(), indexer::describe);
+        Waits.until("the live indexer read the topic", Duration.ofSeconds(120), () -> indexer.stats().records() >= events.size(), indexer::describe);
       }
 
       StringWriter out = new StringWriter();
@@ -69,7 +68,7 @@ class RebuildEquivalenceIT {
       // five parts by key, more than the two cores here and than ops' usual pool of four
       // connections, and the index builds interleaved.
       int exit = cli.execute("rebuild", "--db-url", rebuiltDb.jdbcUrl(), "--db-user", rebuiltDb.user(),
-          "--db-password", rebuiltDb.password(), "--bootstrap-servers", SharedServers.kafka().bootstrapServers(),
+          "--db-password", rebuiltDb.password(), "--bootstrap-servers", TestServers.kafka().bootstrapServers(),
           "--topic", topic, "--group", "equivalence", "--catch-up-lag", "0", "--jobs", "5");
       assertThat(exit).as(out.toString()).isZero();
       assertThat(out.toString()).contains("version removals applied");

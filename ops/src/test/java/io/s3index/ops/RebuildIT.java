@@ -1,9 +1,10 @@
 package io.s3index.ops;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.Waits;
+import io.s3index.testing.TestServers;
 import io.s3index.indexer.Indexer;
 import io.s3index.indexer.IndexerConfig;
 import io.s3index.queryapi.ApiClient;
@@ -81,7 +82,7 @@ class RebuildIT {
 
   private static String[] flags(DatabaseConfig db, String topic, String group) {
     return new String[] {"--db-url", db.jdbcUrl(), "--db-user", db.user(), "--db-password", db.password(),
-        "--bootstrap-servers", SharedServers.kafka().bootstrapServers(), "--topic", topic, "--group", group};
+        "--bootstrap-servers", TestServers.kafka().bootstrapServers(), "--topic", topic, "--group", group};
   }
 
   private static int rebuild(String[] flags, StringWriter out) {
@@ -97,18 +98,17 @@ class RebuildIT {
   @Test
   void rebuildsUnderLoadWithoutFailedRequestsOrLostEvents() throws Exception {
     String topic = "rebuild-events";
-    SharedServers.kafka().createTopic(topic, 4);
-    DatabaseConfig db = SharedServers.postgres().createDatabase("rebuild_load");
+    TestServers.kafka().createTopic(topic, 4);
+    DatabaseConfig db = TestServers.postgres().createDatabase("rebuild_load");
     Stream stream = new Stream();
     try (Database database = new Database(db, "rebuild");
-         EventPublisher publisher = new EventPublisher(SharedServers.kafka().bootstrapServers(), topic)) {
+         EventPublisher publisher = new EventPublisher(TestServers.kafka().bootstrapServers(), topic)) {
       database.migrate();
       stream.publish(publisher, "rb", 100_000);
-      try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, db)
+      try (Indexer indexer = Indexer.start(IndexerConfig.of(TestServers.kafka().bootstrapServers(), topic, db)
                .withGroupId("live"), database);
            QueryApi api = QueryApi.start(ApiConfig.of("127.0.0.1", 0, db), database)) {
-        Await.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 100_000,
-            indexer::describe);
+        Waits.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 100_000, indexer::describe);
         // Drift the live index on purpose: the rebuild must put it right.
         database.jdbi().useHandle(h -> h.execute("DELETE FROM objects WHERE key LIKE 'k/000%'"));
 
@@ -153,9 +153,8 @@ class RebuildIT {
         assertThat(exit).as(out.toString()).isZero();
         assertThat(out.toString()).contains("swapped in the rebuilt index", "rebuilt:");
         long published = stream.sequence.get() - 1;
-        Await.until("the live indexer consumed everything", Duration.ofSeconds(120),
-            () -> indexer.stats().records() >= published, indexer::describe);
-        Await.until("the index equals the model", Duration.ofSeconds(60), () -> live(database, "rb").equals(stream.model));
+        Waits.until("the live indexer consumed everything", Duration.ofSeconds(120), () -> indexer.stats().records() >= published, indexer::describe);
+        await("the index equals the model").atMost(Duration.ofSeconds(60)).until(() -> live(database, "rb").equals(stream.model));
         assertThat(requests.get()).isGreaterThan(20);
         assertThat(failures.get()).as("failed API requests during the rebuild").isZero();
         assertThat(published).isGreaterThan(100_000);
@@ -169,17 +168,16 @@ class RebuildIT {
   @Test
   void aKilledRebuildLeavesTheLiveIndexAloneAndARerunWorks() throws Exception {
     String topic = "rebuild-kill-events";
-    SharedServers.kafka().createTopic(topic, 2);
-    DatabaseConfig db = SharedServers.postgres().createDatabase("rebuild_kill");
+    TestServers.kafka().createTopic(topic, 2);
+    DatabaseConfig db = TestServers.postgres().createDatabase("rebuild_kill");
     Stream stream = new Stream();
     try (Database database = new Database(db, "rebuild-kill");
-         EventPublisher publisher = new EventPublisher(SharedServers.kafka().bootstrapServers(), topic)) {
+         EventPublisher publisher = new EventPublisher(TestServers.kafka().bootstrapServers(), topic)) {
       database.migrate();
       stream.publish(publisher, "rk", 150_000);
-      try (Indexer indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), topic, db)
+      try (Indexer indexer = Indexer.start(IndexerConfig.of(TestServers.kafka().bootstrapServers(), topic, db)
           .withGroupId("live"), database)) {
-        Await.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 150_000,
-            indexer::describe);
+        Waits.until("the live indexer caught up", Duration.ofSeconds(120), () -> indexer.stats().records() >= 150_000, indexer::describe);
         Map<String, Long> before = live(database, "rk");
         assertThat(before).isEqualTo(stream.model);
 
@@ -194,7 +192,7 @@ class RebuildIT {
         System.arraycopy(flags, 0, command, 5, flags.length);
         Process child = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        Await.until("the rebuild is half way", Duration.ofSeconds(120), () -> shadowRows(database) > 5_000);
+        await("the rebuild is half way").atMost(Duration.ofSeconds(120)).until(() -> shadowRows(database) > 5_000);
         child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
 
         assertThat(live(database, "rk")).as("the live index after a killed rebuild").isEqualTo(before);

@@ -1,11 +1,12 @@
 package io.s3index.ops;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.s3index.testing.Waits;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.s3index.embedded.Await;
-import io.s3index.embedded.EmbeddedS3;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.S3Server;
+import io.s3index.testing.TestServers;
 import io.s3index.indexer.Indexer;
 import io.s3index.indexer.IndexerConfig;
 import io.s3index.indexer.IndexerStats;
@@ -57,18 +58,18 @@ class WalkTrustIT {
 
   @BeforeAll
   static void start() throws Exception {
-    SharedServers.kafka().createTopic(TOPIC, 2);
-    db = SharedServers.postgres().createDatabase("walk_trust");
+    TestServers.kafka().createTopic(TOPIC, 2);
+    db = TestServers.postgres().createDatabase("walk_trust");
     database = new Database(db, "walk-trust");
     database.migrate();
-    EmbeddedS3 server = SharedServers.s3();
-    store = new S3Settings(server.endpoint(), "us-east-1", EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY, true);
+    S3Server server = TestServers.s3();
+    store = new S3Settings(server.endpoint(), "us-east-1", TestServers.s3().accessKey(), TestServers.s3().secretKey(), true);
     s3 = store.client(16);
     s3.createBucket(b -> b.bucket(BUCKET));
     connection = new String[] {"--db-url", db.jdbcUrl(), "--db-user", db.user(), "--db-password", db.password(),
-        "--s3-endpoint", server.endpoint().toString(), "--s3-access-key", EmbeddedS3.ACCESS_KEY,
-        "--s3-secret-key", EmbeddedS3.SECRET_KEY,
-        "--bootstrap-servers", SharedServers.kafka().bootstrapServers(), "--topic", TOPIC, "--group", "walk-live"};
+        "--s3-endpoint", server.endpoint().toString(), "--s3-access-key", TestServers.s3().accessKey(),
+        "--s3-secret-key", TestServers.s3().secretKey(),
+        "--bootstrap-servers", TestServers.kafka().bootstrapServers(), "--topic", TOPIC, "--group", "walk-live"};
     // 10,000 objects only the bucket knows of (backfilled), 300 that events describe exactly as
     // the bucket holds them, and 100 deleted ones (tombstones).
     ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -96,12 +97,11 @@ class WalkTrustIT {
       events.add(new ObjectEvent(BUCKET, key, ObjectEvent.Kind.REMOVED, 0, null, null, seq(30_000 + i),
           Instant.ofEpochSecond(1_700_000_001L), "ObjectRemoved:Delete"));
     }
-    publisher = new EventPublisher(SharedServers.kafka().bootstrapServers(), TOPIC);
+    publisher = new EventPublisher(TestServers.kafka().bootstrapServers(), TOPIC);
     publisher.publishAll(events, Duration.ofSeconds(60));
-    indexer = Indexer.start(IndexerConfig.of(SharedServers.kafka().bootstrapServers(), TOPIC, db)
+    indexer = Indexer.start(IndexerConfig.of(TestServers.kafka().bootstrapServers(), TOPIC, db)
         .withGroupId("walk-live"), database);
-    Await.until("the events are indexed", Duration.ofSeconds(60), () -> indexer.stats().records() >= events.size(),
-        indexer::describe);
+    Waits.until("the events are indexed", Duration.ofSeconds(60), () -> indexer.stats().records() >= events.size(), indexer::describe);
     OpsRun backfill = run("backfill", "--bucket", BUCKET);
     assertThat(backfill.exit()).as(backfill.err()).isZero();
     api = QueryApi.start(ApiConfig.of("127.0.0.1", 0, db), database);
@@ -179,7 +179,7 @@ class WalkTrustIT {
       try (Enricher enricher = new Enricher(store.client(16), database.jdbi(), Enricher.Settings.defaults(8),
           new IndexerStats())) {
         enricher.wake();
-        Await.until("the walked objects are enriched", Duration.ofSeconds(120), () -> database.jdbi().withHandle(
+        await("the walked objects are enriched").atMost(Duration.ofSeconds(120)).until(() -> database.jdbi().withHandle(
             h -> h.createQuery("SELECT count(*) FROM enrichment_queue").mapTo(Long.class).one()) == 0);
       }
       long enriched = database.jdbi().withHandle(h -> h.createQuery(

@@ -1,11 +1,7 @@
 package io.s3index.queryapi;
 
+import io.s3index.shared.events.ObjectKeys;
 import io.s3index.queryapi.problem.ApiProblem;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,38 +55,18 @@ public final class QueryString {
    * plus). A broken escape or invalid UTF-8 is a 400 naming {@code parameter}.
    */
   public static String decodePath(String raw, String parameter) {
-    return decode(raw.replace("+", "%2B"), parameter);
+    return decode(raw, false, parameter);
   }
 
   private static String decode(String raw, String parameter) {
-    if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
-      return raw;
-    }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
-    for (int i = 0; i < raw.length(); i++) {
-      char c = raw.charAt(i);
-      if (c == '+') {
-        bytes.write(' ');
-      } else if (c == '%') {
-        int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
-        int lo = hi >= 0 ? Character.digit(raw.charAt(i + 2), 16) : -1;
-        if (hi < 0 || lo < 0) {
-          throw malformed(parameter, "has a broken %-escape");
-        }
-        bytes.write((hi << 4) | lo);
-        i += 2;
-      } else {
-        bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-      }
-    }
+    return decode(raw, true, parameter);
+  }
+
+  private static String decode(String raw, boolean plusIsSpace, String parameter) {
     try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes.toByteArray()))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw malformed(parameter, "is not valid UTF-8 once decoded");
+      return ObjectKeys.percentDecode(raw, plusIsSpace);
+    } catch (IllegalArgumentException e) {
+      throw malformed(parameter, e.getMessage());
     }
   }
 

@@ -1,9 +1,9 @@
 package io.s3index.queryapi;
 
+import static org.awaitility.Awaitility.await;
 import io.s3index.embedded.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.s3index.embedded.Await;
 import io.s3index.embedded.EmbeddedPostgresServer;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
@@ -37,12 +37,10 @@ class DatabaseOutageIT {
           try (Database migrator = new Database(config, "migrator")) {
             migrator.migrate();
           }
-          Await.until("the API answers again", Duration.ofSeconds(30),
-              () -> api.get("/v1/buckets/b/objects").status() == 200);
+          await("the API answers again").atMost(Duration.ofSeconds(30)).until(() -> api.get("/v1/buckets/b/objects").status() == 200);
           assertThat(api.get("/readyz").status()).isEqualTo(200);
         }
-        Await.until("503 once the database is gone again", Duration.ofSeconds(30),
-            () -> api.get("/v1/buckets/b/objects").status() == 503);
+        await("503 once the database is gone again").atMost(Duration.ofSeconds(30)).until(() -> api.get("/v1/buckets/b/objects").status() == 503);
       } finally {
         app.stop();
       }

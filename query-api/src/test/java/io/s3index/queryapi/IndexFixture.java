@@ -1,7 +1,7 @@
 package io.s3index.queryapi;
 
 import io.javalin.Javalin;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.TestServers;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
 import java.time.Clock;
@@ -31,7 +31,7 @@ public final class IndexFixture implements AutoCloseable {
   }
 
   public static IndexFixture create(String databaseName) {
-    return new IndexFixture(SharedServers.postgres().createDatabase(databaseName));
+    return new IndexFixture(TestServers.postgres().createDatabase(databaseName));
   }
 
   public Database database() {

@@ -54,15 +54,9 @@ public final class BatchWriter {
       this.table = table;
     }
 
-    String sql(String statement) {
-      if (this == LIVE) {
-        return statement;
-      }
-      String retargeted = statement.replace("INSERT INTO objects AS o", "INSERT INTO " + table + " AS o");
-      if (retargeted.equals(statement)) {
-        throw new IllegalStateException("statement does not name its target as 'INSERT INTO objects AS o'");
-      }
-      return retargeted;
+    /** The table name, defined as {@code <table>} in the upsert and removal statements. */
+    String table() {
+      return table;
     }
   }
 
@@ -102,7 +96,7 @@ public final class BatchWriter {
 
   private final Jdbi jdbi;
   private final String upsertSql;
-  private final String removeVersionsSql;
+  private final String table;
   private final boolean enrichment;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -117,8 +111,8 @@ public final class BatchWriter {
     }
     this.jdbi = jdbi;
     this.enrichment = enrichment;
-    this.upsertSql = enrichment ? UPSERT_AND_QUEUE : target.sql(UPSERT);
-    this.removeVersionsSql = target.sql(REMOVE_VERSIONS);
+    this.upsertSql = enrichment ? UPSERT_AND_QUEUE : UPSERT;
+    this.table = target.table();
   }
 
   public BatchWriter(Jdbi jdbi) {
@@ -298,7 +292,7 @@ public final class BatchWriter {
       metadata.add(metadataJson(e.metadata()));
     }
     if (!enrichment) {
-      int applied = bindUpsert(handle.createUpdate(upsertSql), buckets, keys, sizes, etags, versionIds,
+      int applied = bindUpsert(handle.createUpdate(upsertSql).define("table", table), buckets, keys, sizes, etags, versionIds,
           sequencers, deleted, eventTimes, contentTypes, metadata).execute();
       return new int[] {applied, 0};
     }
@@ -327,7 +321,7 @@ public final class BatchWriter {
   }
 
   private int removeVersions(Handle handle, List<ObjectEvent> round) {
-    return handle.createUpdate(removeVersionsSql)
+    return handle.createUpdate(REMOVE_VERSIONS).define("table", table)
         .bindArray("buckets", String.class, round.stream().map(ObjectEvent::bucket).toList())
         .bindArray("keys", String.class, round.stream().map(ObjectEvent::key).toList())
         .bindArray("versionIds", String.class, round.stream().map(ObjectEvent::versionId).toList())

@@ -3,7 +3,7 @@ package io.s3index.indexer.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.TestServers;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.events.ObjectEvent;
 import io.s3index.shared.events.Sequencer;
@@ -26,7 +26,7 @@ class BatchWriterIT {
 
   @BeforeAll
   static void start() {
-    database = new Database(SharedServers.postgres().createDatabase("batch_writer_it"), "test");
+    database = new Database(TestServers.postgres().createDatabase("batch_writer_it"), "test");
     database.migrate();
     writer = new BatchWriter(database.jdbi());
   }
@@ -91,11 +91,15 @@ class BatchWriterIT {
     assertThat(live("dups")).containsExactly(Map.entry("k", 70L));
   }
 
+  /** Both upserts, the counted one and the one that queues enrichment, against the same model. */
   @Test
   void shuffledDuplicatedHistoriesEndInTheModelsState() {
-    for (int seed = 0; seed < 25; seed++) {
+    BatchWriter enriching = new BatchWriter(database.jdbi(), true);
+    for (int run = 0; run < 50; run++) {
+      int seed = run % 25;
+      BatchWriter writer = run < 25 ? BatchWriterIT.writer : enriching;
       Random random = new Random(seed);
-      String bucket = "history-" + seed;
+      String bucket = (run < 25 ? "history-" : "history-enriched-") + seed;
       List<ObjectEvent> history = new ArrayList<>();
       Map<String, ObjectEvent> newest = new HashMap<>();
       long sequence = 1;
@@ -126,7 +130,8 @@ class BatchWriterIT {
           expected.put(key, e.size());
         }
       });
-      assertThat(live(bucket)).as("seed %d", seed).isEqualTo(expected);
+      assertThat(live(bucket)).as("seed %d, %s", seed, run < 25 ? "counted upsert" : "enriching upsert")
+          .isEqualTo(expected);
     }
   }
 

@@ -39,8 +39,6 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
 
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int MAX_PAGE_SIZE = 1000;
-  /** Marks a cursor boundary that is a common prefix rather than a key. */
-  static final String PREFIX_BOUNDARY = "p";
   static final List<String> PARAMETERS = List.of("page_size", "cursor", "sort_by", "sort_order",
       "prefix", "delimiter", "start_after", "content_type", "min_size", "max_size",
       "modified_after", "modified_before", "include_total");
@@ -150,8 +148,11 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
         cursor = cursors.decode(rawCursor, scope);
         if (sortBy != SortField.KEY) {
           sortBy.sqlValue(cursor.sortValue());
-        } else if (cursor.sortValue() != null && !PREFIX_BOUNDARY.equals(cursor.sortValue())) {
-          throw new IllegalArgumentException("unexpected boundary");
+        } else if (cursor.sortValue() != null) {
+          throw new IllegalArgumentException("unexpected sort value");
+        }
+        if (cursor.boundary() == Cursor.Boundary.COMMON_PREFIX && delimiter == null) {
+          throw new IllegalArgumentException("a common prefix outside a folder listing");
         }
       } catch (InvalidCursorException e) {
         throw ApiProblem.invalidCursor(e.getMessage());

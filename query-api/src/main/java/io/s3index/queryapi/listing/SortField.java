@@ -6,7 +6,8 @@ import java.time.ZoneOffset;
 
 /**
  * The orders a listing can be sorted by. Each has a partial index {@code (bucket, column, key)}
- * restricted to live rows; the key is the unique tie-breaker. The SQL fragments are constants.
+ * restricted to live rows; the key is the unique tie-breaker. The SQL fragments are made once,
+ * from constants.
  */
 enum SortField {
   KEY("key", null),
@@ -15,10 +16,30 @@ enum SortField {
 
   private final String parameterValue;
   private final String column;
+  private final String afterAscending;
+  private final String afterDescending;
+  private final String orderAscending;
+  private final String orderDescending;
 
   SortField(String parameterValue, String column) {
     this.parameterValue = parameterValue;
     this.column = column;
+    String boundary = column == null ? "o.key %s :afterKey" : "(o." + column + ", o.key) %s (:afterValue, :afterKey)";
+    this.afterAscending = "AND " + boundary.formatted(">");
+    this.afterDescending = "AND " + boundary.formatted("<");
+    String order = column == null ? "o.key %s" : "o." + column + " %1$s, o.key %1$s";
+    this.orderAscending = order.formatted("ASC");
+    this.orderDescending = order.formatted("DESC");
+  }
+
+  /** The condition on rows past a cursor's boundary, in scan order (binds afterValue, afterKey). */
+  String after(boolean ascending) {
+    return ascending ? afterAscending : afterDescending;
+  }
+
+  /** The ORDER BY list of a scan. */
+  String order(boolean ascending) {
+    return ascending ? orderAscending : orderDescending;
   }
 
   String parameterValue() {

@@ -3,8 +3,8 @@ package io.s3index.queryapi.listing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.s3index.embedded.EmbeddedS3;
-import io.s3index.embedded.SharedServers;
+import io.s3index.testing.S3Server;
+import io.s3index.testing.TestServers;
 import io.s3index.queryapi.ApiClient;
 import io.s3index.queryapi.IndexFixture;
 import java.time.Instant;
@@ -39,13 +39,13 @@ class FolderListingIT {
   static void start() {
     index = IndexFixture.create("folder_listing_it");
     api = index.startApi();
-    EmbeddedS3 server = SharedServers.s3();
+    S3Server server = TestServers.s3();
     s3 = S3Client.builder()
         .endpointOverride(server.endpoint())
         .region(Region.US_EAST_1)
         .forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)))
+            AwsBasicCredentials.create(TestServers.s3().accessKey(), TestServers.s3().secretKey())))
         .build();
     s3.createBucket(b -> b.bucket(BUCKET));
 

@@ -63,7 +63,8 @@ class QueryPlanIT {
     };
     String snapshot = index.database().jdbi().withHandle(h ->
         h.createQuery("SELECT pg_current_snapshot()::text").mapTo(String.class).one());
-    String token = codec.encode(Cursor.Direction.NEXT, sortValue, "dir5/sub3/file-1000", first.scope(), snapshot);
+    String token = codec.encode(Cursor.Direction.NEXT, Cursor.Boundary.ROW, sortValue, "dir5/sub3/file-1000",
+        first.scope(), snapshot);
     String withToken = (query.isEmpty() ? "" : query + "&") + "cursor=" + token;
     return listing.explain(ListingRequest.parse("big", QueryString.parse(withToken), codec));
   }

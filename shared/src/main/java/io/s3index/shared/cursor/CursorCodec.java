@@ -30,7 +30,9 @@ public final class CursorCodec {
 
   private static final int TAG_BYTES = 16;
   private static final int MAX_TOKEN_CHARS = 8192;
-  private static final int VERSION = 1;
+  /** Version 2 added the boundary kind; version 1 marked a common prefix with the sort value "p". */
+  private static final int VERSION = 2;
+  private static final int LEGACY_VERSION = 1;
 
   private final SecretKeySpec key;
   private final Duration timeToLive;
@@ -65,17 +67,18 @@ public final class CursorCodec {
     }
   }
 
-  /** Makes a token for a boundary, stamped with the current time. */
+  /** Makes a token for a row boundary, stamped with the current time. */
   public String encode(Cursor.Direction direction, String sortValue, String key, String scope) {
-    return encode(direction, sortValue, key, scope, null);
+    return encode(direction, Cursor.Boundary.ROW, sortValue, key, scope, null);
   }
 
   /** Makes a token for a boundary of a walk that reads as of {@code snapshot} (may be null). */
-  public String encode(Cursor.Direction direction, String sortValue, String key, String scope,
-      String snapshot) {
+  public String encode(Cursor.Direction direction, Cursor.Boundary boundary, String sortValue,
+      String key, String scope, String snapshot) {
     ArrayNode payload = mapper.createArrayNode()
         .add(VERSION)
         .add(direction == Cursor.Direction.NEXT ? "n" : "p")
+        .add(boundary == Cursor.Boundary.COMMON_PREFIX ? "c" : "r")
         .add(sortValue)
         .add(key)
         .add(scope)
@@ -137,15 +140,41 @@ public final class CursorCodec {
       // Only reachable with a valid tag, i.e. a token from an incompatible build.
       throw new InvalidCursorException("the cursor cannot be read");
     }
-    if (node == null || !node.isArray() || node.size() != 7 || node.get(0).asInt() != VERSION
-        || !node.get(3).isTextual() || !node.get(4).isTextual()) {
+    if (node == null || !node.isArray()) {
+      throw new InvalidCursorException("the cursor is from an incompatible version");
+    }
+    int version = node.get(0).asInt();
+    if (version == LEGACY_VERSION && node.size() == 7) {
+      // [1, direction, sortValue, key, scope, issuedAt, snapshot]: "p" as the sort value of a
+      // key-order walk marked a common prefix (no other sort has "p" as a value).
+      boolean prefix = "p".equals(node.get(2).asText(null));
+      return cursor(node, prefix ? Cursor.Boundary.COMMON_PREFIX : Cursor.Boundary.ROW,
+          prefix ? null : text(node.get(2)), 3);
+    }
+    if (version != VERSION || node.size() != 8) {
+      throw new InvalidCursorException("the cursor is from an incompatible version");
+    }
+    Cursor.Boundary boundary = switch (node.get(2).asText("")) {
+      case "r" -> Cursor.Boundary.ROW;
+      case "c" -> Cursor.Boundary.COMMON_PREFIX;
+      default -> throw new InvalidCursorException("the cursor is from an incompatible version");
+    };
+    return cursor(node, boundary, text(node.get(3)), 4);
+  }
+
+  /** The fields from the key on, which start at {@code keyAt}: key, scope, issued at, snapshot. */
+  private static Cursor cursor(JsonNode node, Cursor.Boundary boundary, String sortValue, int keyAt) {
+    if (!node.get(keyAt).isTextual() || !node.get(keyAt + 1).isTextual()) {
       throw new InvalidCursorException("the cursor is from an incompatible version");
     }
     Cursor.Direction direction = "p".equals(node.get(1).asText())
         ? Cursor.Direction.PREVIOUS : Cursor.Direction.NEXT;
-    String sortValue = node.get(2).isNull() ? null : node.get(2).asText();
-    return new Cursor(direction, sortValue, node.get(3).asText(), node.get(4).asText(),
-        node.get(5).asLong(), node.get(6).isNull() ? null : node.get(6).asText());
+    return new Cursor(direction, boundary, sortValue, node.get(keyAt).asText(),
+        node.get(keyAt + 1).asText(), node.get(keyAt + 2).asLong(), text(node.get(keyAt + 3)));
+  }
+
+  private static String text(JsonNode node) {
+    return node.isNull() ? null : node.asText();
   }
 
   private Mac newMac() {

@@ -1,7 +1,6 @@
 package io.s3index.shared.events;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -34,15 +33,9 @@ public final class EventPublisher implements AutoCloseable {
 
   /** @param maxBlock how long a send may wait for the broker's metadata before failing */
   public EventPublisher(String bootstrapServers, String topic, Duration maxBlock) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    Map<String, Object> config = ProducerSettings.durable(bootstrapServers, "s3index-publisher");
     config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis());
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     this.topic = topic;
   }
@@ -63,7 +56,10 @@ public final class EventPublisher implements AutoCloseable {
     awaitAll(sent, timeout);
   }
 
-  /** Waits for every send so far. */
+  /**
+   * Blocks until every send so far has completed, successfully or not. It reports no failure:
+   * {@link #publishAll} and the futures {@link #publish} returns do.
+   */
   public void flush() {
     producer.flush();
   }

@@ -22,38 +22,56 @@ public final class ObjectKeys {
    */
   public static String decodeEventKey(String encoded) {
     EventLimits.checkText(encoded, "object key");
+    String key;
+    try {
+      key = percentDecode(encoded, true);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidEventException("object key " + e.getMessage() + ": " + encoded, e);
+    }
+    check(key);
+    return key;
+  }
+
+  /**
+   * The one strict URL decoder (event keys, the API's query strings and paths): {@code %XX} are
+   * UTF-8 bytes, unescaped characters (raw non-ASCII included) stand for their own UTF-8 bytes,
+   * and {@code +} is a space when {@code plusIsSpace} (form encoding) or itself otherwise.
+   *
+   * @throws IllegalArgumentException saying "has a broken %-escape" or "is not valid UTF-8 once
+   *     decoded"
+   */
+  public static String percentDecode(String encoded, boolean plusIsSpace) {
+    if (encoded.indexOf('%') < 0 && (!plusIsSpace || encoded.indexOf('+') < 0)) {
+      return encoded;
+    }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
     for (int i = 0; i < encoded.length(); i++) {
       char c = encoded.charAt(i);
-      if (c == '+') {
+      if (c == '+' && plusIsSpace) {
         bytes.write(' ');
       } else if (c == '%') {
         int hi = i + 2 < encoded.length() ? Character.digit(encoded.charAt(i + 1), 16) : -1;
-        int lo = i + 2 < encoded.length() ? Character.digit(encoded.charAt(i + 2), 16) : -1;
+        int lo = hi >= 0 ? Character.digit(encoded.charAt(i + 2), 16) : -1;
         if (hi < 0 || lo < 0) {
-          throw new InvalidEventException("object key has a broken %-escape: " + encoded);
+          throw new IllegalArgumentException("has a broken %-escape");
         }
         bytes.write((hi << 4) | lo);
         i += 2;
       } else {
-        // Unescaped characters (raw non-ASCII included) stand for their own UTF-8 bytes.
         int end = Character.isHighSurrogate(c) && i + 1 < encoded.length() ? i + 2 : i + 1;
         bytes.writeBytes(encoded.substring(i, end).getBytes(StandardCharsets.UTF_8));
         i = end - 1;
       }
     }
-    String key;
     try {
-      key = StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes.toByteArray()))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new InvalidEventException("object key is not UTF-8 once decoded: " + encoded, e);
+      throw new IllegalArgumentException("is not valid UTF-8 once decoded");
     }
-    check(key);
-    return key;
   }
 
   /**

@@ -69,4 +69,34 @@ class CursorCodecTest {
         Clock.fixed(NOW.plus(Duration.ofDays(3650)), ZoneOffset.UTC));
     assertThat(forever.decode(token, scope).key()).isEqualTo("k");
   }
+
+  @Test
+  void carriesTheBoundaryKindAndTheSnapshot() {
+    String token = codec.encode(Cursor.Direction.NEXT, Cursor.Boundary.COMMON_PREFIX, null,
+        "photos/", scope, "100:105:101,103");
+    Cursor cursor = codec.decode(token, scope);
+    assertThat(cursor.boundary()).isEqualTo(Cursor.Boundary.COMMON_PREFIX);
+    assertThat(cursor.sortValue()).isNull();
+    assertThat(cursor.snapshot()).isEqualTo("100:105:101,103");
+    assertThat(codec.decode(codec.encode(Cursor.Direction.NEXT, null, "p", scope), scope).boundary())
+        .isEqualTo(Cursor.Boundary.ROW);
+  }
+
+  /** Tokens of the first payload version, handed out before the boundary kind existed, still work. */
+  @Test
+  void readsFirstVersionTokens() throws Exception {
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(SECRET, "HmacSHA256"));
+    for (String sortValue : new String[] {"\"p\"", "null", "\"42\""}) {
+      byte[] body = ("[1,\"n\"," + sortValue + ",\"photos/\",\"" + scope + "\","
+          + NOW.getEpochSecond() + ",null]").getBytes(StandardCharsets.UTF_8);
+      byte[] token = java.util.Arrays.copyOf(body, body.length + 16);
+      System.arraycopy(mac.doFinal(body), 0, token, body.length, 16);
+      Cursor cursor = codec.decode(Base64.getUrlEncoder().withoutPadding().encodeToString(token), scope);
+      assertThat(cursor.key()).isEqualTo("photos/");
+      assertThat(cursor.boundary()).isEqualTo(sortValue.equals("\"p\"")
+          ? Cursor.Boundary.COMMON_PREFIX : Cursor.Boundary.ROW);
+      assertThat(cursor.sortValue()).isEqualTo(sortValue.equals("\"42\"") ? "42" : null);
+    }
+  }
 }

@@ -2,6 +2,9 @@
 -- carried neither content type nor metadata is queued for HeadObject in the same statement (so
 -- in the batch's transaction), replacing what the queue held for an older version of the key.
 -- Answers how many events changed the index and how many were queued.
+-- Its INSERT repeats upsert-objects.sql's on purpose: a data-modifying CTE with RETURNING cannot
+-- be shared with the plain statement, whose update count the non-enriching indexer reads; the
+-- two are kept equal by BatchWriterIT, which runs every case through both.
 WITH applied AS (
     INSERT INTO objects AS o (bucket, key, size, etag, content_type, last_modified, storage_class,
                               version_id, sequencer, deleted, metadata, event_time, indexed_at)

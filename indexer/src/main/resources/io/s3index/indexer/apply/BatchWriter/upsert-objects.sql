@@ -1,9 +1,10 @@
+-- <table>: objects (the live index) or objects_rebuild (the shadow ops rebuild replays into).
 -- Applies a batch of object events, at most one per (bucket, key), in one statement.
 -- A row changes only when the incoming sequencer is greater than the stored one (sequencers are
 -- normalized so that COLLATE "C" order is the AWS order); removals leave a tombstone holding the
 -- delete's sequencer, so a late, older create cannot bring the object back. The update count is
 -- the number of events that changed the index.
-INSERT INTO objects AS o (bucket, key, size, etag, content_type, last_modified, storage_class,
+INSERT INTO <table> AS o (bucket, key, size, etag, content_type, last_modified, storage_class,
                           version_id, sequencer, deleted, metadata, event_time, indexed_at)
 SELECT b.bucket, b.key, b.size, b.etag, b.content_type, b.event_time, NULL,
        b.version_id, b.sequencer, b.deleted, b.metadata::jsonb, b.event_time, now()

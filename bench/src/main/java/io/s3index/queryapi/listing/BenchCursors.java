@@ -5,14 +5,15 @@ import io.s3index.shared.cursor.Cursor;
 import io.s3index.shared.cursor.CursorCodec;
 
 /**
- * Mints the cursor a listing would hand out at a given boundary, for tools that must start a
- * walk at a known depth (benchmarks) without walking there. Uses the same scope rules as the API.
+ * Mints the cursor a listing would hand out at a given boundary, so that the benchmarks can start
+ * a walk at a known depth without walking there. It lives in the bench module, in the listing's
+ * package (the request's scope is package-private there), so that the API ships no such hook.
  */
-public final class Cursors {
+public final class BenchCursors {
 
   private final CursorCodec codec;
 
-  public Cursors(CursorCodec codec) {
+  public BenchCursors(CursorCodec codec) {
     this.codec = codec;
   }
 
@@ -22,6 +23,6 @@ public final class Cursors {
    */
   public String after(String bucket, String rawQuery, String sortValue, String key) {
     ListingRequest request = ListingRequest.parse(bucket, QueryString.parse(rawQuery), codec);
-    return codec.encode(Cursor.Direction.NEXT, sortValue, key, request.scope(), null);
+    return codec.encode(Cursor.Direction.NEXT, sortValue, key, request.scope());
   }
 }

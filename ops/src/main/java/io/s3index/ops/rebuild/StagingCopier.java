@@ -1,4 +1,4 @@
-package io.s3index.ops.tools;
+package io.s3index.ops.rebuild;
 
 import io.s3index.indexer.apply.BatchWriter;
 import io.s3index.shared.events.ObjectEvent;

@@ -1,4 +1,4 @@
-package io.s3index.ops.tools;
+package io.s3index.ops.rebuild;
 
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
@@ -10,23 +10,30 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jdbi.v3.core.Handle;
 
-/** Runs SQL statements on several connections at once, each taking the next from a shared queue. */
+/** Runs database jobs on several connections at once, each taking the next from a shared queue. */
 final class Concurrently {
+
+  /** One unit of work, run on a connection of its own. */
+  @FunctionalInterface
+  interface Job {
+    void run(Handle handle);
+  }
 
   private Concurrently() {}
 
   /**
-   * Runs every statement once, on up to {@code connections} connections of the database that
-   * each first run {@code setup}. Returns when all are done; if one fails, the others not yet
+   * Runs every job once, on up to {@code connections} connections of the database that each first
+   * run the {@code setup} statement. Returns when all are done; if one fails, the others not yet
    * started are skipped and its error is thrown once the running ones have finished. The
-   * connections come from a pool of their own, so a long statement never leaves another worker
-   * waiting out a shared pool's connection timeout.
+   * connections come from a pool of their own, so a long job never leaves another worker waiting
+   * out a shared pool's connection timeout.
    */
-  static void run(DatabaseConfig config, String setup, List<String> statements, int connections) {
-    ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>(statements);
+  static void run(DatabaseConfig config, String setup, List<Job> jobs, int connections) {
+    ConcurrentLinkedQueue<Job> queue = new ConcurrentLinkedQueue<>(jobs);
     AtomicBoolean failed = new AtomicBoolean();
-    int workers = Math.max(1, Math.min(connections, statements.size()));
+    int workers = Math.max(1, Math.min(connections, jobs.size()));
     ExecutorService pool = Executors.newFixedThreadPool(workers);
     try (Database database = new Database(new DatabaseConfig(config.jdbcUrl(), config.user(),
         config.password(), workers), "ops-jobs")) {
@@ -34,10 +41,10 @@ final class Concurrently {
       for (int i = 0; i < workers; i++) {
         running.add(pool.submit(() -> database.jdbi().useHandle(h -> {
           h.execute(setup);
-          String sql;
-          while (!failed.get() && (sql = queue.poll()) != null) {
+          Job job;
+          while (!failed.get() && (job = queue.poll()) != null) {
             try {
-              h.execute(sql);
+              job.run(h);
             } catch (RuntimeException e) {
               failed.set(true);
               throw e;
@@ -55,7 +62,7 @@ final class Concurrently {
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while running " + statements, e);
+          throw new IllegalStateException("interrupted while running database jobs", e);
         }
       }
       if (first != null) {

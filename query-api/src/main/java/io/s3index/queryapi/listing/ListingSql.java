@@ -1,0 +1,192 @@
+package io.s3index.queryapi.listing;
+
+import io.s3index.shared.cursor.Cursor;
+import io.s3index.shared.events.ObjectKeys;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.locator.ClasspathSqlLocator;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * The statements of a listing, from the templates beside this class ({@code ListingSql/*.sql}).
+ * A template's {@code <defines>} are filled only with the constant fragments below, chosen by the
+ * validated request (and the page size, a validated number); every value is a bound parameter.
+ */
+final class ListingSql {
+
+  private static final ClasspathSqlLocator SQL = ClasspathSqlLocator.removingComments();
+  private static final String FLAT = SQL.locate(ListingSql.class, "flat");
+  private static final String FOLDER = SQL.locate(ListingSql.class, "folder");
+  private static final String COUNT = SQL.locate(ListingSql.class, "count");
+  private static final String ESTIMATE = SQL.locate(ListingSql.class, "estimate");
+
+  /** Keeps the rows a walk's snapshot sees: those whose version stamp it sees. */
+  private static final String VISIBLE =
+      "AND pg_visible_in_snapshot(o.version_xid, CAST(:snapshot AS pg_snapshot))";
+
+  /** After key k comes the first key >= k || chr(1) (the smallest string greater than k, as keys
+   * hold no NUL); after a common prefix P, the first key >= P with its delimiter's last character
+   * incremented, which is past every key under P. */
+  private static final String NEXT_ASCENDING = """
+      o.key >= CASE WHEN strpos(substr(w.key, :prefixLength + 1), :delimiter) > 0
+                    THEN left(w.key, :prefixLength + strpos(substr(w.key, :prefixLength + 1), :delimiter) - 1)
+                         || :delimiterUpper
+                    ELSE w.key || chr(1) END""";
+  /** Before a key or a common prefix comes the last key below it, since every key under a prefix
+   * sorts after the prefix. */
+  private static final String NEXT_DESCENDING = """
+      o.key < COALESCE(CASE WHEN strpos(substr(w.key, :prefixLength + 1), :delimiter) > 0
+                            THEN left(w.key, :prefixLength + strpos(substr(w.key, :prefixLength + 1), :delimiter) - 1
+                                             + :delimiterLength)
+                       END, w.key)""";
+
+  private ListingSql() {}
+
+  /** A template with the defines and binds of one request. */
+  record Statement(String template, Map<String, String> defines, Map<String, Object> binds) {
+
+    Query query(Handle handle) {
+      Query query = handle.createQuery(template);
+      defines.forEach(query::define);
+      binds.forEach(query::bind);
+      return query;
+    }
+
+    /** The same statement prefixed, for EXPLAIN. */
+    Statement prefixed(String prefix) {
+      return new Statement(prefix + " " + template, defines, binds);
+    }
+  }
+
+  /**
+   * A flat page. {@code visibleIn} is the snapshot whose rows alone the page may return (a later
+   * page of a walk), or null for none (a first page, read inside the snapshot it hands out).
+   */
+  static Statement flat(ListingRequest r, String visibleIn) {
+    Statement s = start(FLAT, r, visibleIn);
+    Cursor cursor = r.cursor();
+    boolean ascending = scansAscending(r);
+    SortField sort = r.sortBy();
+    String after = "";
+    if (cursor != null) {
+      after = sort.after(ascending);
+      s.binds().put("afterKey", cursor.key());
+      if (sort.column() != null) {
+        s.binds().put("afterValue", sort.sqlValue(cursor.sortValue()));
+      }
+    }
+    s.defines().put("after", after);
+    s.defines().put("order", sort.order(ascending));
+    s.defines().put("limit", Integer.toString(r.pageSize() + 1));
+    return s;
+  }
+
+  /** A folder page; {@code visibleIn} as for {@link #flat}. */
+  static Statement folder(ListingRequest r, String visibleIn) {
+    Statement s = start(FOLDER, r, visibleIn);
+    boolean ascending = scansAscending(r);
+    String prefix = r.prefix() == null ? "" : r.prefix();
+    Map<String, Object> binds = s.binds();
+    binds.put("prefixLength", prefix.codePointCount(0, prefix.length()));
+    binds.put("delimiter", r.delimiter());
+    binds.put("delimiterLength", r.delimiter().codePointCount(0, r.delimiter().length()));
+    binds.put("limit", r.pageSize() + 1);
+    if (ascending) {
+      binds.put("delimiterUpper", ObjectKeys.prefixUpperBound(r.delimiter()));
+    }
+    String start = "";
+    Cursor cursor = r.cursor();
+    if (cursor != null) {
+      String boundary = cursor.key();
+      if (!ascending) {
+        start = "AND o.key < :boundary";
+      } else if (cursor.boundary() == Cursor.Boundary.COMMON_PREFIX) {
+        boundary = ObjectKeys.prefixUpperBound(cursor.key());
+        // A common prefix made only of U+10FFFF has nothing after it.
+        start = boundary == null ? "AND false" : "AND o.key >= :boundary";
+      } else {
+        start = "AND o.key > :boundary";
+      }
+      binds.put("boundary", boundary == null ? "" : boundary);
+    }
+    s.defines().put("start", start);
+    s.defines().put("direction", ascending ? "ASC" : "DESC");
+    s.defines().put("next", ascending ? NEXT_ASCENDING : NEXT_DESCENDING);
+    return s;
+  }
+
+  /** The exact count of what the request's filters match (no cursor, no snapshot). */
+  static Statement count(ListingRequest r) {
+    return start(COUNT, r, null);
+  }
+
+  /** The planner's estimate of {@link #count}, as an {@code EXPLAIN (FORMAT JSON)} document. */
+  static Statement estimate(ListingRequest r) {
+    return start(ESTIMATE, r, null);
+  }
+
+  /** A scan runs ascending unless exactly one of "descending order" and "previous page" holds. */
+  static boolean scansAscending(ListingRequest r) {
+    boolean backwards = r.cursor() != null && r.cursor().direction() == Cursor.Direction.PREVIOUS;
+    return r.descending() == backwards;
+  }
+
+  /** The template with the bucket, the snapshot filter and the request's filters. */
+  private static Statement start(String template, ListingRequest r, String visibleIn) {
+    Map<String, String> defines = new LinkedHashMap<>();
+    Map<String, Object> binds = new LinkedHashMap<>();
+    binds.put("bucket", r.bucket());
+    defines.put("visible", visibleIn == null ? "" : VISIBLE);
+    if (visibleIn != null) {
+      binds.put("snapshot", visibleIn);
+    }
+    defines.put("filters", String.join(" ", filters(r, binds)));
+    return new Statement(template, defines, binds);
+  }
+
+  /** The request's filters on alias {@code o}, each a constant "AND condition", with their binds. */
+  private static List<String> filters(ListingRequest r, Map<String, Object> binds) {
+    List<String> conditions = new java.util.ArrayList<>();
+    if (r.prefix() != null) {
+      conditions.add("AND o.key >= :prefix");
+      binds.put("prefix", r.prefix());
+      String upper = ObjectKeys.prefixUpperBound(r.prefix());
+      if (upper != null) {
+        conditions.add("AND o.key < :prefixEnd");
+        binds.put("prefixEnd", upper);
+      }
+    }
+    if (r.startAfter() != null) {
+      conditions.add("AND o.key > :startAfter");
+      binds.put("startAfter", r.startAfter());
+    }
+    if (r.contentType() != null) {
+      conditions.add("AND o.content_type = :contentType");
+      binds.put("contentType", r.contentType());
+    }
+    if (r.contentTypePrefix() != null) {
+      conditions.add("AND o.content_type >= :contentTypeLow AND o.content_type < :contentTypeHigh");
+      binds.put("contentTypeLow", r.contentTypePrefix());
+      binds.put("contentTypeHigh", ObjectKeys.prefixUpperBound(r.contentTypePrefix()));
+    }
+    if (r.minSize() != null) {
+      conditions.add("AND o.size >= :minSize");
+      binds.put("minSize", r.minSize());
+    }
+    if (r.maxSize() != null) {
+      conditions.add("AND o.size <= :maxSize");
+      binds.put("maxSize", r.maxSize());
+    }
+    if (r.modifiedAfter() != null) {
+      conditions.add("AND o.last_modified > :modifiedAfter");
+      binds.put("modifiedAfter", r.modifiedAfter());
+    }
+    if (r.modifiedBefore() != null) {
+      conditions.add("AND o.last_modified < :modifiedBefore");
+      binds.put("modifiedBefore", r.modifiedBefore());
+    }
+    return conditions;
+  }
+}

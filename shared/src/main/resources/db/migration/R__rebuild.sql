@@ -1,0 +1,227 @@
+-- ops rebuild's procedures, in their current form: the tool only calls them and issues no DDL of
+-- its own. Flyway runs this file after the versioned migrations whenever it changes, so a change
+-- to a step of the rebuild is an edit here (V6-V10 hold their history). Tables: objects (live),
+-- objects_rebuild (the shadow being built), objects_rebuild_events (the staged topic, unlogged),
+-- objects_retired (the old live table between the swap and its drop).
+-- The versioned files keep the earlier definitions they ran; Flyway checksums them, so they stay
+-- as they are (V6's header, "the tool only calls them", became true only with this file), and
+-- some of their text repeats here.
+
+-- Replaced by the steps below.
+DROP PROCEDURE IF EXISTS s3index_rebuild_carry_enrichment();
+DROP FUNCTION IF EXISTS s3index_rebuild_index_statements();
+
+-- 1. A fresh shadow with the live table's columns, defaults and checks, but no indexes yet, and a
+-- fresh staging table for the replayed events.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_prepare()
+LANGUAGE plpgsql AS $$
+BEGIN
+    DROP TABLE IF EXISTS objects_rebuild;
+    DROP TABLE IF EXISTS objects_rebuild_events;
+    CREATE TABLE objects_rebuild (LIKE objects INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+    -- ord: the order events were read in, which breaks ties between equal sequencers the way
+    -- the live writer does (the first one applied stays).
+    CREATE UNLOGGED TABLE objects_rebuild_events (
+        ord          bigint           NOT NULL,
+        bucket       text COLLATE "C" NOT NULL,
+        key          text COLLATE "C" NOT NULL,
+        size         bigint           NOT NULL,
+        etag         text,
+        content_type text,
+        version_id   text,
+        sequencer    text COLLATE "C" NOT NULL,
+        deleted      boolean          NOT NULL,
+        removal      boolean          NOT NULL,
+        metadata     text,
+        event_time   timestamptz      NOT NULL
+    );
+END
+$$;
+
+-- 2. Reduces one part of the staged events (all but version removals, which the tool applies
+-- afterwards in sequencer order) into the shadow: the objects whose key hashes to this part,
+-- each to its newest event, exactly as the live upsert would leave it. Every event of an object
+-- has its key, so the parts are disjoint; each runs on its own connection.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_load_part(part integer, parts integer)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF parts < 1 OR part < 0 OR part >= parts THEN
+        RAISE EXCEPTION 'part % of % does not exist', part, parts;
+    END IF;
+    INSERT INTO objects_rebuild (bucket, key, size, etag, content_type, last_modified,
+                                 storage_class, version_id, sequencer, deleted, metadata,
+                                 event_time, indexed_at)
+    SELECT DISTINCT ON (bucket, key)
+           bucket, key, size, etag, content_type, event_time, NULL, version_id, sequencer,
+           deleted, metadata::jsonb, event_time, now()
+    FROM objects_rebuild_events
+    WHERE NOT removal AND (hashtext(key) & 2147483647) % parts = part
+    ORDER BY bucket, key, sequencer DESC, ord;
+END
+$$;
+
+-- 3. The live table's indexes, each to be built on the loaded shadow by
+-- s3index_rebuild_build_index on a connection of its own; the primary key first (it is the
+-- widest, and the builds are handed out in this order).
+CREATE OR REPLACE FUNCTION s3index_rebuild_indexes()
+RETURNS SETOF text
+LANGUAGE sql STABLE AS $$
+    SELECT i.relname::text
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    WHERE x.indrelid = 'objects'::regclass
+    ORDER BY x.indisprimary DESC, i.relname;
+$$;
+
+-- Builds the shadow's copy of one live index, in one sort. The primary key's is a plain unique
+-- index here: adding the constraint directly would lock the shadow against the other builds;
+-- s3index_rebuild_attach_primary_key() makes it the primary key afterwards.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_build_index(live_index text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    statement text;
+BEGIN
+    SELECT regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+',
+               'CREATE \1INDEX '
+               || quote_ident(CASE WHEN x.indisprimary THEN 'objects_rebuild_pkey' ELSE i.relname || '_rebuild' END)
+               || ' ON objects_rebuild')
+    INTO statement
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    WHERE x.indrelid = 'objects'::regclass AND i.relname = live_index;
+    IF statement IS NULL THEN
+        RAISE EXCEPTION 'objects has no index %', live_index;
+    END IF;
+    EXECUTE statement;
+END
+$$;
+
+-- 4. Makes the shadow's unique index on the live primary key's columns its primary key, and
+-- gathers the planner's statistics.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_attach_primary_key()
+LANGUAGE plpgsql AS $$
+BEGIN
+    ALTER TABLE objects_rebuild ADD CONSTRAINT objects_rebuild_pkey PRIMARY KEY USING INDEX objects_rebuild_pkey;
+    ANALYZE objects_rebuild;
+END
+$$;
+
+-- 5. After the staged version removals are applied: the staging table is done with.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_drop_staging()
+LANGUAGE plpgsql AS $$
+BEGIN
+    DROP TABLE IF EXISTS objects_rebuild_events;
+END
+$$;
+
+-- 6. Before the swap, in its transaction (the live indexer paused, so nothing of the old index can
+-- change after it is read): gives the rebuilt rows what the topic does not hold.
+--  * At the same version (sequencer and deleted flag): the old row's enrichment when the rebuilt
+--    one has none, and the old stamps when the row reads the same, so walks and the change feed
+--    see no change where there is none.
+--  * Rows from a listing (backfill, reconcile --fix) that no newer event superseded, rows newer
+--    than the topic holds, and tombstones the topic no longer holds: the old row, whole.
+-- Live rows from events that the topic no longer holds (retention) are not carried: the caller
+-- counts them first (s3index_rebuild_drops) and refuses unless told to drop them.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_carry_over()
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE objects_rebuild r
+    SET content_type  = CASE WHEN r.content_type IS NULL AND r.metadata IS NULL THEN o.content_type ELSE r.content_type END,
+        metadata      = CASE WHEN r.content_type IS NULL AND r.metadata IS NULL THEN o.metadata ELSE r.metadata END,
+        storage_class = coalesce(r.storage_class, o.storage_class),
+        version_xid   = CASE WHEN r.size = o.size AND r.last_modified = o.last_modified
+                             THEN o.version_xid ELSE r.version_xid END
+    FROM objects o
+    WHERE o.bucket = r.bucket AND o.key = r.key AND o.sequencer = r.sequencer AND o.deleted = r.deleted
+      AND NOT o.listed;
+
+    UPDATE objects_rebuild r
+    SET change_xid = o.change_xid
+    FROM objects o
+    WHERE o.bucket = r.bucket AND o.key = r.key AND r.version_xid = o.version_xid
+      AND (r.etag, r.content_type, r.storage_class, r.version_id, r.metadata)
+          IS NOT DISTINCT FROM (o.etag, o.content_type, o.storage_class, o.version_id, o.metadata);
+
+    UPDATE objects_rebuild r
+    SET size = o.size, etag = o.etag, content_type = o.content_type, last_modified = o.last_modified,
+        storage_class = o.storage_class, version_id = o.version_id, sequencer = o.sequencer,
+        deleted = o.deleted, metadata = o.metadata, event_time = o.event_time, indexed_at = o.indexed_at,
+        version_xid = o.version_xid, change_xid = o.change_xid, listed = o.listed
+    FROM objects o
+    WHERE o.bucket = r.bucket AND o.key = r.key
+      AND ((o.listed AND o.sequencer >= r.sequencer) OR o.sequencer > r.sequencer);
+
+    INSERT INTO objects_rebuild (bucket, key, size, etag, content_type, last_modified, storage_class,
+                                 version_id, sequencer, deleted, metadata, event_time, indexed_at,
+                                 version_xid, change_xid, listed)
+    SELECT o.bucket, o.key, o.size, o.etag, o.content_type, o.last_modified, o.storage_class,
+           o.version_id, o.sequencer, o.deleted, o.metadata, o.event_time, o.indexed_at,
+           o.version_xid, o.change_xid, o.listed
+    FROM objects o
+    WHERE (o.listed OR o.deleted)
+      AND NOT EXISTS (SELECT 1 FROM objects_rebuild r WHERE r.bucket = o.bucket AND r.key = o.key);
+END
+$$;
+
+-- Live rows of the old index, written by events, that the rebuilt one would drop (their events
+-- are no longer in the topic): how many, and up to ten of them.
+DROP FUNCTION IF EXISTS s3index_rebuild_drops();
+CREATE FUNCTION s3index_rebuild_drops(OUT dropped bigint, OUT sample text[])
+LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMPORARY TABLE s3index_rebuild_dropped ON COMMIT DROP AS
+    SELECT o.bucket, o.key
+    FROM objects o
+    WHERE NOT o.deleted AND NOT o.listed
+      AND NOT EXISTS (SELECT 1 FROM objects_rebuild r WHERE r.bucket = o.bucket AND r.key = o.key);
+    SELECT count(*) INTO dropped FROM s3index_rebuild_dropped;
+    SELECT array_agg(k) INTO sample
+    FROM (SELECT bucket || '/' || key AS k FROM s3index_rebuild_dropped ORDER BY bucket, key LIMIT 10) s;
+    DROP TABLE s3index_rebuild_dropped;
+END
+$$;
+
+-- 7. Swaps the shadow in: renames, gives its indexes and primary key the live names, and puts the
+-- stamping trigger on it. Runs in the caller's transaction, which must hold the locks it needs;
+-- the old table is left as objects_retired until s3index_rebuild_retire() drops it.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_swap()
+LANGUAGE plpgsql AS $$
+DECLARE
+    old_index record;
+    new_index text;
+BEGIN
+    CALL s3index_rebuild_retire();
+    LOCK TABLE objects, objects_rebuild IN ACCESS EXCLUSIVE MODE;
+    -- Pair each live index with the shadow's index of the same definition.
+    FOR old_index IN
+        SELECT i.relname AS name,
+               regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+', '') AS body
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = 'objects'::regclass
+    LOOP
+        SELECT i.relname INTO new_index
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = 'objects_rebuild'::regclass
+          AND regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+', '') = old_index.body;
+        IF new_index IS NULL THEN
+            RAISE EXCEPTION 'the shadow table has no index like %', old_index.name;
+        END IF;
+        EXECUTE format('ALTER INDEX %I RENAME TO %I', old_index.name, old_index.name || '_retired');
+        EXECUTE format('ALTER INDEX %I RENAME TO %I', new_index, old_index.name);
+    END LOOP;
+    ALTER TABLE objects RENAME TO objects_retired;
+    ALTER TABLE objects_rebuild RENAME TO objects;
+    DROP TRIGGER objects_stamp ON objects_retired;
+    CREATE TRIGGER objects_stamp BEFORE UPDATE ON objects
+        FOR EACH ROW EXECUTE FUNCTION objects_stamp();
+END
+$$;
+
+-- 8. Drops the old table once the swap has committed.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_retire()
+LANGUAGE plpgsql AS $$
+BEGIN
+    DROP TABLE IF EXISTS objects_retired;
+END
+$$;
