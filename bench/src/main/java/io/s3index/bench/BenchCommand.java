@@ -59,7 +59,7 @@ public final class BenchCommand implements Callable<Integer> {
         : only.stream().distinct().sorted().toList();
     out.println("Starting embedded PostgreSQL, Kafka and S3 for the benchmarks ...");
     out.flush();
-    long catalogSize = quick ? 200_000 : 10_000_000;
+    long catalogSize = quick ? 100_000 : 10_000_000;
     int ingestEvents = quick ? 50_000 : 500_000;
     try (BenchEnvironment env = new BenchEnvironment(!fastDb)) {
       IngestBench ingest = new IngestBench(env, out);
@@ -82,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
           }
           switch (scenario) {
             case ingest -> {
-              ingest.run(report, ingestEvents, 3);
+              ingest.run(report, ingestEvents, 3, java.time.Duration.ofSeconds(quick ? 5 : 60));
               filled = true;
               report.print(IngestBench.SECTION);
             }
@@ -91,7 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
               report.print(IngestBench.SECTION);
             }
             case deep_pages -> {
-              long[] depths = quick ? new long[] {0, 20_000, 100_000, -1} : new long[] {0, 1_000_000, 5_000_000, -1};
+              long[] depths = quick ? new long[] {0, 20_000, 50_000, -1} : new long[] {0, 1_000_000, 5_000_000, -1};
               new DeepPagesBench(catalog, out).run(report, depths, quick ? 15 : 60, quick ? 2 : 3);
               report.print(DeepPagesBench.SECTION);
             }
@@ -102,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
               report.print(ApiOverheadBench.SECTION);
             }
             case json_writer -> {
-              new JsonWriterBench(catalog, out).run(report, 8, quick ? 4 : 8, 2_000, quick ? 6_000 : 15_000);
+              new JsonWriterBench(catalog, out).run(report, 8, quick ? 3 : 8, quick ? 1_500 : 2_000, quick ? 8_000 : 15_000);
               report.print(JsonWriterBench.SECTION);
             }
             case index_vs_s3 -> {

@@ -66,7 +66,7 @@ final class IngestBench {
    * (the objects are absent there, so every call is a 404: the full client path, minus body
    * parsing). Ingest must not wait for it; the queue drains behind.
    */
-  private void enriched(Report report, String topic, int events, double offRate) {
+  private void enriched(Report report, String topic, int events, double offRate, java.time.Duration drainWait) {
     DatabaseConfig db = env.postgres.createDatabase("bench_ingest_enriched");
     try (Database database = new Database(db, "bench")) {
       database.migrate();
@@ -78,8 +78,8 @@ final class IngestBench {
       IndexerStats stats = indexer.stats();
       Sustained timed = sustainedRate(stats, events);
       long ingested = timed.doneAt();
-      // The HeadObject rate is what matters here; waiting at most a minute for the queue bounds the run.
-      long drainDeadline = ingested + 60_000_000_000L;
+      // The HeadObject rate is what matters here; waiting at most drainWait for the queue bounds the run.
+      long drainDeadline = ingested + drainWait.toNanos();
       while (stats.enriched() + stats.enrichmentFailures() < events && System.nanoTime() < drainDeadline) {
         LockSupport.parkNanos(5_000_000);
       }
@@ -154,7 +154,8 @@ final class IngestBench {
     return new Sustained((events - firstRecords) / ((done - firstAt) / 1e9), firstAt, done);
   }
 
-  void run(Report report, int events, int runs) {
+  /** @param drainWait how long to wait for the enrichment queue after ingest with enrichment on */
+  void run(Report report, int events, int runs, java.time.Duration drainWait) {
     out.println("Ingest: filling the topic ...");
     String topic = fill(env, "bench-ingest", events, out);
     double[] rates = new double[runs];
@@ -181,7 +182,7 @@ final class IngestBench {
         out.flush();
       }
     }
-    enriched(report, topic, events, Report.median(rates));
+    enriched(report, topic, events, Report.median(rates), drainWait);
     report.add(SECTION, "events per run", events, "events", "distinct keys, 4 partitions, batches of up to 5000");
     report.add(SECTION, "median rate", Report.median(rates), "events/s",
         "over " + runs + " runs, each timed after its first 10%; target >= 20,000");

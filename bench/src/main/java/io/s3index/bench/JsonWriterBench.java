@@ -49,7 +49,7 @@ final class JsonWriterBench {
       out.flush();
     }
     report.add(SECTION, threads + " threads: hand-written, pages per second", Report.median(hand), "pages/s",
-        "median of " + rounds + " rounds of " + roundMillis / 1000 + " s");
+        String.format(Locale.ROOT, "median of %d rounds of %.1f s", rounds, roundMillis / 1000.0));
     report.add(SECTION, threads + " threads: Jackson streaming, pages per second", Report.median(jackson), "pages/s",
         "median of " + rounds + " rounds; documents " + (identical ? "byte-identical" : "DIFFERENT"));
     report.add(SECTION, "Jackson / hand-written throughput", Report.median(ratios), "x", String.format(Locale.ROOT,

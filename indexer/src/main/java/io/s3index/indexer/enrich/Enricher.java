@@ -160,6 +160,10 @@ public final class Enricher implements AutoCloseable {
             workers.execute(() -> results.add(head(row)));
           }
         } catch (RuntimeException e) {
+          if (!running) {
+            // Closing: the workers refuse new rows; what was claimed is due again after its lease.
+            break;
+          }
           log.warn("cannot claim rows to enrich ({}); trying again later", e.toString());
         }
       }
