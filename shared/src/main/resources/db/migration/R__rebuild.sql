@@ -161,6 +161,28 @@ BEGIN
     FROM objects o
     WHERE (o.listed OR o.deleted)
       AND NOT EXISTS (SELECT 1 FROM objects_rebuild r WHERE r.bucket = o.bucket AND r.key = o.key);
+
+    -- Live rows the rebuilt index lacks (their events left the topic, and the caller was allowed
+    -- to drop them): tombstones, so that the change feed delivers their removal.
+    INSERT INTO objects_rebuild (bucket, key, size, last_modified, version_id, sequencer, deleted,
+                                 event_time, indexed_at, listed)
+    SELECT o.bucket, o.key, 0, o.last_modified, o.version_id, o.sequencer, true, o.event_time, now(), false
+    FROM objects o
+    WHERE NOT EXISTS (SELECT 1 FROM objects_rebuild r WHERE r.bucket = o.bucket AND r.key = o.key);
+
+    -- Every rebuilt row that did not keep the old row's change stamp differs from the old row (or
+    -- has none): a change, stamped with this transaction, so that the change feed delivers it once
+    -- the swap commits, and only then. (Its stamp from the load, an earlier transaction into the
+    -- shadow, would look old to a feed reader that took its position after that load committed.)
+    -- Likewise a rebuilt row at another version than the old one leaves the walks in progress.
+    UPDATE objects_rebuild r
+    SET change_xid = pg_current_xact_id()
+    WHERE NOT EXISTS (SELECT 1 FROM objects o
+                      WHERE o.bucket = r.bucket AND o.key = r.key AND o.change_xid = r.change_xid);
+    UPDATE objects_rebuild r
+    SET version_xid = pg_current_xact_id()
+    WHERE NOT EXISTS (SELECT 1 FROM objects o
+                      WHERE o.bucket = r.bucket AND o.key = r.key AND o.version_xid = r.version_xid);
 END
 $$;
 

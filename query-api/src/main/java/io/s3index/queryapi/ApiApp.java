@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import io.s3index.queryapi.access.Access;
 import io.s3index.queryapi.access.RateLimiter;
 import io.s3index.queryapi.listing.BucketRoutes;
+import io.s3index.queryapi.listing.ChangesRoutes;
 import io.s3index.queryapi.listing.ListingRoutes;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.queryapi.problem.ProblemErrorHandler;
@@ -40,7 +41,10 @@ public final class ApiApp {
     Problems problems = new Problems(mapper);
     Access access = new Access(config.access(),
         new RateLimiter(config.rateLimit(), config.rateBurst(), System::nanoTime));
-    ListingRoutes listing = new ListingRoutes(jdbi, cursors, config.countTimeout());
+    // Feed cursors never expire by age (only when their history is purged).
+    CursorCodec feedCursors = new CursorCodec(config.cursorSecret(), java.time.Duration.ZERO, clock);
+    ListingRoutes listing = new ListingRoutes(jdbi, cursors, feedCursors, config.countTimeout());
+    ChangesRoutes changes = new ChangesRoutes(jdbi, feedCursors);
     BucketRoutes buckets = new BucketRoutes(jdbi, mapper);
     StatusRoutes status = new StatusRoutes(jdbi, mapper, clock);
     HttpMetrics metrics = new HttpMetrics();
@@ -64,6 +68,7 @@ public final class ApiApp {
       problems.install(javalin);
       metrics.install(javalin);
       listing.install(javalin);
+      changes.install(javalin);
       buckets.install(javalin);
       status.install(javalin);
       docs.install(javalin);

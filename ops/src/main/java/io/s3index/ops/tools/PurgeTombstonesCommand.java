@@ -47,16 +47,26 @@ public final class PurgeTombstonesCommand implements Callable<Integer> {
     try (Database database = connections.openDatabase()) {
       Progress progress = new Progress(out, "purged", -1);
       while (true) {
-        int purged = database.jdbi().withHandle(h -> h.createUpdate("""
-                DELETE FROM objects
-                WHERE ctid = ANY (ARRAY(
-                  SELECT ctid FROM objects
-                  WHERE deleted AND indexed_at < now() - make_interval(secs => :seconds)
-                    AND (CAST(:bucket AS text) IS NULL OR bucket = :bucket)
-                  LIMIT 10000))""")
+        // The change feed's horizon moves in the same transaction: a feed position that may not
+        // have seen a purged delete answers 410 from then on.
+        int purged = database.jdbi().withHandle(h -> h.createQuery("""
+                WITH purged AS (
+                  DELETE FROM objects
+                  WHERE ctid = ANY (ARRAY(
+                    SELECT ctid FROM objects
+                    WHERE deleted AND indexed_at < now() - make_interval(secs => :seconds)
+                      AND (CAST(:bucket AS text) IS NULL OR bucket = :bucket)
+                    LIMIT 10000))
+                  RETURNING bucket, change_xid),
+                horizon AS (
+                  INSERT INTO feed_horizon (bucket, purged_through)
+                  SELECT bucket, max(change_xid) FROM purged GROUP BY bucket
+                  ON CONFLICT (bucket) DO UPDATE
+                  SET purged_through = greatest(feed_horizon.purged_through, EXCLUDED.purged_through))
+                SELECT count(*) FROM purged""")
             .bind("seconds", (double) age.getSeconds())
             .bind("bucket", bucket)
-            .execute());
+            .mapTo(Integer.class).one());
         total += purged;
         progress.update(total);
         if (purged == 0) {

@@ -48,11 +48,11 @@ final class Listing {
   /**
    * One page, in the requested order. {@code commonPrefixes} is null without a delimiter; {@code
    * totalCount} is null unless asked for, and then {@code totalIsEstimate} says whether it is the
-   * planner's estimate rather than an exact count.
+   * planner's estimate rather than an exact count; {@code snapshot} is the walk's.
    */
   record Page(List<ObjectRow> rows, List<String> commonPrefixes, boolean hasNext,
       boolean hasPrevious, String nextCursor, String previousCursor, Long totalCount,
-      boolean totalIsEstimate) {}
+      boolean totalIsEstimate, String snapshot) {}
 
   /**
    * Reads a page. A walk's first page is read in a repeatable-read transaction that also takes
@@ -91,7 +91,7 @@ final class Listing {
     }
     long[] total = total(request);
     return new Page(page.rows(), page.commonPrefixes(), page.hasNext(), page.hasPrevious(),
-        page.nextCursor(), page.previousCursor(), total[0], total[1] != 0);
+        page.nextCursor(), page.previousCursor(), total[0], total[1] != 0, page.snapshot());
   }
 
   /**
@@ -156,7 +156,8 @@ final class Listing {
         return row.key();
       }
     });
-    return new Page(w.page(), null, w.next() != null, w.previous() != null, w.next(), w.previous(), null, false);
+    return new Page(w.page(), null, w.next() != null, w.previous() != null, w.next(), w.previous(), null, false,
+        snapshot);
   }
 
   /** An entry of a folder page: a common prefix, or an object of the folder itself. */
@@ -195,6 +196,7 @@ final class Listing {
         rows.add(e.row());
       }
     }
-    return new Page(rows, prefixes, w.next() != null, w.previous() != null, w.next(), w.previous(), null, false);
+    return new Page(rows, prefixes, w.next() != null, w.previous() != null, w.next(), w.previous(), null, false,
+        snapshot);
   }
 }

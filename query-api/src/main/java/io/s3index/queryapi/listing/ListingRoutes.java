@@ -6,7 +6,13 @@ import io.s3index.queryapi.QueryString;
 import io.s3index.queryapi.access.Access;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.shared.cursor.CursorCodec;
+import io.s3index.shared.events.ETags;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
@@ -20,11 +26,14 @@ public final class ListingRoutes {
   private final Jdbi jdbi;
   private final CursorCodec cursors;
   private final Listing listing;
+  private final ChangeFeed feed;
 
-  public ListingRoutes(Jdbi jdbi, CursorCodec cursors, java.time.Duration countTimeout) {
+  /** @param feedCursors the change feed's codec, for the changes_cursor of a walk's first page */
+  public ListingRoutes(Jdbi jdbi, CursorCodec cursors, CursorCodec feedCursors, java.time.Duration countTimeout) {
     this.jdbi = jdbi;
     this.cursors = cursors;
     this.listing = new Listing(jdbi, cursors, countTimeout);
+    this.feed = new ChangeFeed(jdbi, feedCursors);
   }
 
   public void install(JavalinConfig config) {
@@ -60,6 +69,11 @@ public final class ListingRoutes {
         .name("previous_cursor").string(page.previousCursor())
         .name("sort_by").string(request.sortBy().parameterValue())
         .name("sort_order").string(request.descending() ? "desc" : "asc");
+    if (request.cursor() == null && page.snapshot() != null) {
+      // A walk's first page: following the feed from here after the walk misses nothing.
+      json.name("changes_cursor").string(
+          feed.encode(bucket, request.prefix(), ChangeFeed.Position.at(page.snapshot())));
+    }
     if (page.totalCount() != null) {
       json.name("total_count").number(page.totalCount());
       if (page.totalIsEstimate()) {
@@ -76,7 +90,7 @@ public final class ListingRoutes {
    * committed. Uncompressed, its length is known, so it goes out in one write with a
    * Content-Length instead of as chunks plus a final empty chunk.
    */
-  private static void send(Context ctx, JsonOut json) throws IOException {
+  static void send(Context ctx, JsonOut json) throws IOException {
     ctx.contentType("application/json");
     if (ctx.header("Accept-Encoding") == null) {
       // Nothing compresses an answer to a client that accepts no encoding.
@@ -85,26 +99,85 @@ public final class ListingRoutes {
     json.writeTo(ctx.outputStream());
   }
 
+  /**
+   * One object. With {@code etag} or {@code version_id}, only that version of it; with {@code
+   * wait} (seconds), read-your-writes for uploaders: the answer comes as soon as the index holds it
+   * (checked every {@value Rechecks#EVERY_MILLIS} ms, no thread or connection held between), or
+   * 404 when the wait ends.
+   */
   private void one(Context ctx) throws IOException {
     String bucket = bucket(ctx);
     String key = rawKey(ctx);
-    QueryString.requireNone(ctx.queryString());
+    Map<String, List<String>> query = QueryString.parse(ctx.queryString());
+    Map<String, String> errors = new LinkedHashMap<>();
+    for (Map.Entry<String, List<String>> e : query.entrySet()) {
+      if (!Set.of("etag", "version_id", "wait").contains(e.getKey())) {
+        errors.put(e.getKey(), "unknown parameter; accepted: etag, version_id, wait");
+      } else if (e.getValue().size() > 1) {
+        errors.put(e.getKey(), "given more than once");
+      }
+    }
+    String etag = ETags.normalize(first(query, "etag"));
+    String versionId = first(query, "version_id");
+    String rawWait = first(query, "wait");
+    int wait = 0;
+    if (rawWait != null) {
+      if (rawWait.matches("[0-9]{1,2}") && Integer.parseInt(rawWait) <= ChangesRoutes.MAX_WAIT_SECONDS) {
+        wait = Integer.parseInt(rawWait);
+      } else {
+        errors.put("wait", "must be a whole number from 0 to " + ChangesRoutes.MAX_WAIT_SECONDS);
+      }
+    }
     String problem = ListingRequest.keyProblem(key);
     if (problem != null) {
-      throw ApiProblem.validation(Map.of("key", problem));
+      errors.put("key", problem);
+    }
+    if (!errors.isEmpty()) {
+      throw ApiProblem.validation(errors);
     }
     Access.requireRead(ctx, bucket, key);
-    Optional<ObjectRow> row = jdbi.withHandle(handle -> handle.createQuery("""
+    Optional<ObjectRow> row = find(bucket, key, etag, versionId);
+    if (row.isPresent() || wait == 0) {
+      answer(ctx, bucket, key, row);
+      return;
+    }
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(wait).toNanos();
+    CompletableFuture<Optional<ObjectRow>> found = Rechecks.until(
+        () -> find(bucket, key, etag, versionId), Optional::isPresent, deadline);
+    ctx.future(() -> found.thenAccept(r -> {
+      try {
+        answer(ctx, bucket, key, r);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }));
+  }
+
+  private static String first(Map<String, List<String>> query, String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  private Optional<ObjectRow> find(String bucket, String key, String etag, String versionId) {
+    return jdbi.withHandle(handle -> handle.createQuery("""
             SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
                    metadata::text AS metadata
             FROM objects
-            WHERE bucket = :bucket AND key = :key AND NOT deleted""")
+            WHERE bucket = :bucket AND key = :key AND NOT deleted
+              AND (CAST(:etag AS text) IS NULL OR etag = :etag)
+              AND (CAST(:versionId AS text) IS NULL OR version_id = :versionId)""")
         .bind("bucket", bucket)
         .bind("key", key)
+        .bind("etag", etag)
+        .bind("versionId", versionId)
         .map((rs, c) -> ObjectRow.from(rs))
         .findOne());
+  }
+
+  private static void answer(Context ctx, String bucket, String key, Optional<ObjectRow> row) throws IOException {
     JsonOut json = new JsonOut(512);
-    row.orElseThrow(() -> ApiProblem.notFound("No object '" + key + "' in bucket '" + bucket + "'"))
+    row.orElseThrow(() -> ApiProblem.notFound("No object '" + key + "' in bucket '" + bucket + "'"
+            + " (at the version asked for, if any)"))
         .write(json);
     send(ctx, json);
   }
@@ -123,7 +196,7 @@ public final class ListingRoutes {
     return QueryString.decodePath(uri.substring(objects + "/objects/".length()), "key");
   }
 
-  private static String bucket(Context ctx) {
+  static String bucket(Context ctx) {
     String bucket = ctx.pathParam("bucket");
     if (bucket.isEmpty() || bucket.length() > 255 || bucket.chars().anyMatch(c -> c < 0x20)) {
       throw ApiProblem.validation(Map.of("bucket", "is not a bucket name"));

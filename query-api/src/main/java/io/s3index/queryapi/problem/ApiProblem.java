@@ -35,6 +35,11 @@ public final class ApiProblem extends RuntimeException {
     return new ApiProblem(400, "invalid_cursor", "Invalid cursor", detail, null);
   }
 
+  /** 410: a change-feed cursor points into history that is gone; the client re-walks. */
+  public static ApiProblem cursorExpired(String detail) {
+    return new ApiProblem(410, "cursor_expired", "Cursor expired", detail, null);
+  }
+
   public static ApiProblem notFound(String detail) {
     return new ApiProblem(404, "not_found", "Not found", detail, null);
   }
