@@ -39,7 +39,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path outDir;
 
   /** The scenarios, in the order they run. */
-  public enum Scenario { ingest, rebuild, deep_pages, api_overhead, json_writer, index_vs_s3, freshness, memory }
+  public enum Scenario { ingest, rebuild, deep_pages, api_overhead, json_writer, index_vs_s3, freshness, change_feed, memory }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new BenchCommand()).execute(args));
@@ -112,6 +112,10 @@ public final class BenchCommand implements Callable<Integer> {
             case freshness -> {
               new FreshnessBench(env, out).run(report, 1000, quick ? 4 : 10, quick ? 6 : 30);
               report.print(FreshnessBench.SECTION);
+            }
+            case change_feed -> {
+              new ChangeFeedBench(env, out).run(report, quick ? 30 : 200, quick ? 20_000 : 200_000);
+              report.print(ChangeFeedBench.SECTION);
             }
             case memory -> {
               new MemoryBench(env, out).run(report, "bench-ingest", ingestEvents, catalog.database.config(),

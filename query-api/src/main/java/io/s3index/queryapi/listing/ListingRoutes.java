@@ -102,7 +102,7 @@ public final class ListingRoutes {
   /**
    * One object. With {@code etag} or {@code version_id}, only that version of it; with {@code
    * wait} (seconds), read-your-writes for uploaders: the answer comes as soon as the index holds it
-   * (checked every {@value Rechecks#EVERY_MILLIS} ms, no thread or connection held between), or
+   * (checked often at first, then every {@value Rechecks#EVERY_MILLIS} ms, no thread or connection held), or
    * 404 when the wait ends.
    */
   private void one(Context ctx) throws IOException {
