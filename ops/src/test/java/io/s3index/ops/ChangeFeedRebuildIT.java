@@ -133,6 +133,25 @@ class ChangeFeedRebuildIT {
         // (The two rows the rebuild restored from the topic carry no enrichment: their old rows,
         // which held it, were gone, and a rebuild does not queue HeadObject.)
         assertThat(replica).isEqualTo(index(client)).hasSize(60).containsEntry("k/59", "image/png");
+
+        // purge-tombstones moves the feed's horizon: a cursor that had not seen a purged delete is gone.
+        String beforeDelete = client.get("/v1/buckets/" + BUCKET + "/changes").body().get("pagination")
+            .get("next_cursor").asText();
+        publisher.publishAll(List.of(new ObjectEvent(BUCKET, "k/10", ObjectEvent.Kind.REMOVED, 0, null, null, seq(500),
+            Instant.ofEpochSecond(1_700_001_000L), "ObjectRemoved:Delete")), Duration.ofSeconds(30));
+        await("the delete is indexed").atMost(Duration.ofSeconds(60)).until(() -> indexer.stats().records() >= 61);
+        String afterDelete = follow(client, beforeDelete, replica).cursor();
+        assertThat(replica).doesNotContainKey("k/10");
+        // The tombstone is made old enough to purge (the command purges by age).
+        database.jdbi().useHandle(h -> h.execute(
+            "UPDATE objects SET indexed_at = now() - interval '2 hours' WHERE bucket = 'feed-rebuild' AND deleted"));
+        OpsRun purge = ops(db, "purge-tombstones", "--older-than", "1h", "--bucket", BUCKET);
+        assertThat(purge.exit()).as(purge.err()).isZero();
+        ApiClient.Response expired = client.get("/v1/buckets/" + BUCKET + "/changes?cursor=" + beforeDelete);
+        assertThat(expired.status()).isEqualTo(410);
+        assertThat(expired.body().get("error").asText()).isEqualTo("cursor_expired");
+        assertThat(client.get("/v1/buckets/" + BUCKET + "/changes?cursor=" + afterDelete).status())
+            .as("a cursor that had seen the delete goes on").isEqualTo(200);
       }
     }
   }

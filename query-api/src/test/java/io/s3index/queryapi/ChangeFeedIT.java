@@ -240,4 +240,27 @@ class ChangeFeedIT {
       assertThat(api.get("/v1/buckets/ryw/objects/there?" + bad).status()).as(bad).isEqualTo(400);
     }
   }
+
+  /** A window is a range scan of the change index, also in a bucket of many rows, never a scan of the bucket. */
+  @Test
+  void aPageIsARangeScanOfTheChangeIndex() {
+    List<IndexFixture.Row> rows = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      rows.add(row("planned", String.format("p/%05d", i), i));
+    }
+    index.put(rows);
+    index.database().jdbi().useHandle(h -> h.execute("ANALYZE objects"));
+    String sql = org.jdbi.v3.core.locator.ClasspathSqlLocator.removingComments().getResource(
+        ChangeFeedIT.class.getClassLoader(), "io/s3index/queryapi/listing/ChangeFeed/page.sql");
+    String plan = index.database().jdbi().withHandle(h -> {
+      String snapshot = h.createQuery("SELECT pg_current_snapshot()::text").mapTo(String.class).one();
+      return String.join("\n", h.createQuery("EXPLAIN " + sql)
+          .define("after", "AND (o.change_xid, o.key) > (CAST(:afterXid AS xid8), :afterKey)")
+          .define("filters", "").define("limit", "101")
+          .bind("bucket", "planned").bind("from", snapshot).bind("to", snapshot)
+          .bind("afterXid", "1").bind("afterKey", "")
+          .mapTo(String.class).list());
+    });
+    assertThat(plan).contains("objects_changes").doesNotContain("Seq Scan");
+  }
 }
