@@ -54,6 +54,32 @@ public final class QueryString {
    * Decodes a path segment as sent ({@code %XX} are UTF-8 bytes; unlike a query, {@code +} is a
    * plus). A broken escape or invalid UTF-8 is a 400 naming {@code parameter}.
    */
+  /** The one value of a parameter, or null when absent (repeats are reported by the caller). */
+  public static String single(Map<String, List<String>> query, String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  /**
+   * A whole number of ASCII digits from {@code min} to {@code max}, {@code fallback} when absent;
+   * otherwise an error for {@code name} in {@code errors} (and the fallback).
+   */
+  public static int wholeNumber(Map<String, List<String>> query, String name, int fallback, int min, int max,
+      Map<String, String> errors) {
+    String raw = single(query, name);
+    if (raw == null) {
+      return fallback;
+    }
+    if (raw.matches("[0-9]{1,9}")) {
+      int value = Integer.parseInt(raw);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    }
+    errors.put(name, "must be a whole number from " + min + " to " + max);
+    return fallback;
+  }
+
   public static String decodePath(String raw, String parameter) {
     return decode(raw, false, parameter);
   }

@@ -3,7 +3,6 @@ package io.s3index.queryapi.listing;
 import io.s3index.shared.cursor.Cursor;
 import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.cursor.InvalidCursorException;
-import io.s3index.shared.events.ObjectKeys;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,15 +126,7 @@ final class ChangeFeed {
       }
       Map<String, Object> binds = new LinkedHashMap<>();
       List<String> filters = new ArrayList<>();
-      if (prefix != null) {
-        filters.add("AND o.key >= :prefix");
-        binds.put("prefix", prefix);
-        String upper = ObjectKeys.prefixUpperBound(prefix);
-        if (upper != null) {
-          filters.add("AND o.key < :prefixEnd");
-          binds.put("prefixEnd", upper);
-        }
-      }
+      ListingSql.prefix(prefix, filters, binds);
       query.define("filters", String.join(" ", filters));
       binds.forEach(query::bind);
       record Fetched(String xid, Change change) {}

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Pattern;
 
 /**
  * {@code GET /v1/buckets/{bucket}/changes}: the change feed ({@link ChangeFeed}). With {@code
@@ -27,7 +26,6 @@ public final class ChangesRoutes {
   static final int MAX_WAIT_SECONDS = 60;
   private static final List<String> PARAMETERS = List.of("cursor", "prefix", "page_size", "wait");
   private static final Set<String> KNOWN = Set.copyOf(PARAMETERS);
-  private static final Pattern DIGITS = Pattern.compile("[0-9]{1,9}");
 
   private final ChangeFeed feed;
 
@@ -51,16 +49,16 @@ public final class ChangesRoutes {
         errors.put(e.getKey(), "given more than once");
       }
     }
-    String prefix = first(query, "prefix");
+    String prefix = QueryString.single(query, "prefix");
     if (prefix != null) {
       String problem = ListingRequest.keyProblem(prefix);
       if (problem != null) {
         errors.put("prefix", problem);
       }
     }
-    int pageSize = number(query, "page_size", 100, 1, MAX_PAGE_SIZE, errors);
-    int wait = number(query, "wait", 0, 0, MAX_WAIT_SECONDS, errors);
-    String cursor = first(query, "cursor");
+    int pageSize = QueryString.wholeNumber(query, "page_size", 100, 1, MAX_PAGE_SIZE, errors);
+    int wait = QueryString.wholeNumber(query, "wait", 0, 0, MAX_WAIT_SECONDS, errors);
+    String cursor = QueryString.single(query, "cursor");
     if (cursor != null && cursor.isEmpty()) {
       errors.put("cursor", "must not be empty");
     }
@@ -68,27 +66,6 @@ public final class ChangesRoutes {
       throw ApiProblem.validation(errors);
     }
     return new Request(bucket, prefix == null || prefix.isEmpty() ? null : prefix, cursor, pageSize, wait);
-  }
-
-  private static String first(Map<String, List<String>> query, String name) {
-    List<String> values = query.get(name);
-    return values == null || values.isEmpty() ? null : values.get(0);
-  }
-
-  private static int number(Map<String, List<String>> query, String name, int fallback, int min, int max,
-      Map<String, String> errors) {
-    String raw = first(query, name);
-    if (raw == null) {
-      return fallback;
-    }
-    if (DIGITS.matcher(raw).matches()) {
-      int value = Integer.parseInt(raw);
-      if (value >= min && value <= max) {
-        return value;
-      }
-    }
-    errors.put(name, "must be a whole number from " + min + " to " + max);
-    return fallback;
   }
 
   private void changes(Context ctx) throws IOException {

@@ -117,17 +117,9 @@ public final class ListingRoutes {
         errors.put(e.getKey(), "given more than once");
       }
     }
-    String etag = ETags.normalize(first(query, "etag"));
-    String versionId = first(query, "version_id");
-    String rawWait = first(query, "wait");
-    int wait = 0;
-    if (rawWait != null) {
-      if (rawWait.matches("[0-9]{1,2}") && Integer.parseInt(rawWait) <= ChangesRoutes.MAX_WAIT_SECONDS) {
-        wait = Integer.parseInt(rawWait);
-      } else {
-        errors.put("wait", "must be a whole number from 0 to " + ChangesRoutes.MAX_WAIT_SECONDS);
-      }
-    }
+    String etag = ETags.normalize(QueryString.single(query, "etag"));
+    String versionId = QueryString.single(query, "version_id");
+    int wait = QueryString.wholeNumber(query, "wait", 0, 0, ChangesRoutes.MAX_WAIT_SECONDS, errors);
     String problem = ListingRequest.keyProblem(key);
     if (problem != null) {
       errors.put("key", problem);
@@ -151,11 +143,6 @@ public final class ListingRoutes {
         throw new UncheckedIOException(e);
       }
     }));
-  }
-
-  private static String first(Map<String, List<String>> query, String name) {
-    List<String> values = query.get(name);
-    return values == null || values.isEmpty() ? null : values.get(0);
   }
 
   private Optional<ObjectRow> find(String bucket, String key, String etag, String versionId) {

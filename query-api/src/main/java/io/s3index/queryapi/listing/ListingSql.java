@@ -146,18 +146,24 @@ final class ListingSql {
     return new Statement(template, defines, binds);
   }
 
+  /** The key range of a literal prefix (none when null) on alias {@code o}: listings and the change feed. */
+  static void prefix(String prefix, List<String> conditions, Map<String, Object> binds) {
+    if (prefix == null) {
+      return;
+    }
+    conditions.add("AND o.key >= :prefix");
+    binds.put("prefix", prefix);
+    String upper = ObjectKeys.prefixUpperBound(prefix);
+    if (upper != null) {
+      conditions.add("AND o.key < :prefixEnd");
+      binds.put("prefixEnd", upper);
+    }
+  }
+
   /** The request's filters on alias {@code o}, each a constant "AND condition", with their binds. */
   private static List<String> filters(ListingRequest r, Map<String, Object> binds) {
     List<String> conditions = new java.util.ArrayList<>();
-    if (r.prefix() != null) {
-      conditions.add("AND o.key >= :prefix");
-      binds.put("prefix", r.prefix());
-      String upper = ObjectKeys.prefixUpperBound(r.prefix());
-      if (upper != null) {
-        conditions.add("AND o.key < :prefixEnd");
-        binds.put("prefixEnd", upper);
-      }
-    }
+    prefix(r.prefix(), conditions, binds);
     if (r.startAfter() != null) {
       conditions.add("AND o.key > :startAfter");
       binds.put("startAfter", r.startAfter());
