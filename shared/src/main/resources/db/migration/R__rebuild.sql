@@ -110,6 +110,13 @@ $$;
 CREATE OR REPLACE PROCEDURE s3index_rebuild_drop_staging()
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- A bucket the topic names is known (the live indexer records it batch by batch; a rebuild
+    -- into an empty database must too).
+    IF to_regclass('objects_rebuild_events') IS NOT NULL THEN
+        INSERT INTO buckets (name)
+        SELECT DISTINCT bucket FROM objects_rebuild_events
+        ON CONFLICT (name) DO NOTHING;
+    END IF;
     DROP TABLE IF EXISTS objects_rebuild_events;
 END
 $$;

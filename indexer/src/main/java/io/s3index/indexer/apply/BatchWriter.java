@@ -42,6 +42,7 @@ public final class BatchWriter {
   private static final String CHECK_PROGRESS = SQL.locate(BatchWriter.class, "check-progress");
   private static final String LOAD_PROGRESS = SQL.locate(BatchWriter.class, "load-progress");
   private static final String DEAD_LETTER = SQL.locate(BatchWriter.class, "insert-dead-letter");
+  private static final String REGISTER_BUCKETS = SQL.locate(BatchWriter.class, "register-buckets");
 
   /** The table a writer fills: the live index, or the shadow {@code ops rebuild} replays into. */
   public enum Target {
@@ -256,6 +257,9 @@ public final class BatchWriter {
     int changed = 0;
     int queued = 0;
     if (!regular.isEmpty()) {
+      handle.createUpdate(REGISTER_BUCKETS)
+          .bindArray("names", String.class, regular.stream().map(ObjectEvent::bucket).distinct().toList())
+          .execute();
       int[] counts = upsert(handle, newestPerKey(regular));
       changed += counts[0];
       queued += counts[1];

@@ -85,6 +85,8 @@ public final class BackfillCommand implements Callable<Integer> {
           page.clear();
         }
       }
+      // Listed without error, so the bucket exists, even when it holds nothing.
+      loader.register(bucket);
       progress.finish(listed);
     } finally {
       pool.shutdownNow();

@@ -27,6 +27,13 @@ final class ListedObjects {
     this.jdbi = jdbi;
   }
 
+  /** Records the bucket as known (listed, so it exists, even when it holds nothing). */
+  void register(String bucket) {
+    jdbi.useHandle(h -> h.createUpdate("INSERT INTO buckets (name) VALUES (:name) ON CONFLICT (name) DO NOTHING")
+        .bind("name", bucket)
+        .execute());
+  }
+
   /** Upserts listed objects; returns how many rows changed. */
   int upsert(List<Listed> rows, boolean overwrite, Instant since) {
     if (rows.isEmpty()) {

@@ -149,6 +149,7 @@ public final class ReconcileCommand implements Callable<Integer> {
       }
       if (fix) {
         repaired += writer.upsert(upserts, true, started) + writer.remove(bucket, removals, started);
+        writer.register(bucket);
       }
       progress.finish(compared);
     }

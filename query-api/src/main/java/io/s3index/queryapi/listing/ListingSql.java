@@ -146,6 +146,20 @@ final class ListingSql {
     return new Statement(template, defines, binds);
   }
 
+  /**
+   * The common prefix {@code key} rolls up into in a folder listing of {@code prefix} (null: none)
+   * by {@code delimiter}, or null: without a delimiter, outside the prefix, or with no delimiter
+   * after it.
+   */
+  static String commonPrefixOf(String key, String prefix, String delimiter) {
+    String p = prefix == null ? "" : prefix;
+    if (delimiter == null || !key.startsWith(p)) {
+      return null;
+    }
+    int at = key.indexOf(delimiter, p.length());
+    return at < 0 ? null : key.substring(0, at + delimiter.length());
+  }
+
   /** The key range of a literal prefix (none when null) on alias {@code o}: listings and the change feed. */
   static void prefix(String prefix, List<String> conditions, Map<String, Object> binds) {
     if (prefix == null) {
@@ -165,8 +179,17 @@ final class ListingSql {
     List<String> conditions = new java.util.ArrayList<>();
     prefix(r.prefix(), conditions, binds);
     if (r.startAfter() != null) {
-      conditions.add("AND o.key > :startAfter");
-      binds.put("startAfter", r.startAfter());
+      String skipped = commonPrefixOf(r.startAfter(), r.prefix(), r.delimiter());
+      if (skipped == null) {
+        conditions.add("AND o.key > :startAfter");
+        binds.put("startAfter", r.startAfter());
+      } else {
+        // start_after lies in a common prefix, which sorts at or before it: every entry must sort
+        // after start_after (S3), so that prefix is not listed again, nor any key under it.
+        String past = ObjectKeys.prefixUpperBound(skipped);
+        conditions.add(past == null ? "AND false" : "AND o.key >= :startAfter");
+        binds.put("startAfter", past == null ? "" : past);
+      }
     }
     if (r.contentType() != null) {
       conditions.add("AND o.content_type = :contentType");

@@ -92,11 +92,15 @@ class FolderListingIT {
     List<String> sorted = new ArrayList<>(allKeys);
     sorted.sort(FolderListingIT::utf8);
     for (String key : sorted) {
-      if (!key.startsWith(prefix) || (startAfter != null && utf8(key, startAfter) <= 0)) {
+      if (!key.startsWith(prefix)) {
         continue;
       }
       int at = key.indexOf(delimiter, prefix.length());
-      entries.add(at < 0 ? "K " + key : "P " + key.substring(0, at + delimiter.length()));
+      String entry = at < 0 ? key : key.substring(0, at + delimiter.length());
+      // Every entry, key or common prefix, sorts after start_after.
+      if (startAfter == null || utf8(entry, startAfter) > 0) {
+        entries.add((at < 0 ? "K " : "P ") + entry);
+      }
     }
     return new ArrayList<>(entries);
   }
@@ -188,14 +192,15 @@ class FolderListingIT {
   }
 
   /**
-   * start_after lists the keys after it, then rolls them up: a start_after inside a folder still
-   * yields that folder when keys after it live there ("folder/a" yields "folder/" for
-   * "folder/b/c"). S3Proxy's file-backed store drops such a folder; where start_after is not
-   * inside a folder, both agree.
+   * Every entry sorts strictly after start_after, as in S3: a start_after inside a folder
+   * ("folder/a") does not yield that folder ("folder/") again, though keys after it live there
+   * ("folder/b/c"); a start_after naming a folder ("x/y/", "folder/") skips all of it. S3Proxy
+   * agrees everywhere.
    */
   @ParameterizedTest
-  @CsvSource({"folder/a, false", "x/y/, false", "a, true", "ab, true", "top, true", "é, true"})
-  void startAfterListsTheKeysAfterItRolledUp(String startAfter, boolean s3ProxyAgrees) {
+  @CsvSource({"folder/a, true", "x/y/, true", "folder/, true", "folder/b/c, true", "a, true",
+      "ab, true", "top, true", "é, true"})
+  void everyEntrySortsAfterStartAfter(String startAfter, boolean s3ProxyAgrees) {
     List<String> expected = model("", "/", startAfter);
     if (s3ProxyAgrees) {
       List<String> s3Entries = new ArrayList<>();
