@@ -3,6 +3,7 @@ package io.s3index.bench;
 import io.javalin.Javalin;
 import io.s3index.queryapi.ApiApp;
 import io.s3index.queryapi.ApiConfig;
+import io.s3index.queryapi.s3.S3ApiConfig;
 import io.s3index.queryapi.access.AccessPolicy;
 import io.s3index.queryapi.listing.BenchCursors;
 import io.s3index.shared.cursor.CursorCodec;
@@ -58,7 +59,7 @@ final class Catalog implements AutoCloseable {
       out.printf(Locale.ROOT, "  loaded in %.0f s%n", (System.nanoTime() - started) / 1e9);
     }
     ApiConfig config = new ApiConfig("127.0.0.1", 0, SECRET, Duration.ZERO, false, AccessPolicy.open(), 0, 1, db,
-        ApiConfig.DEFAULT_STATEMENT_TIMEOUT, ApiConfig.DEFAULT_COUNT_TIMEOUT);
+        ApiConfig.DEFAULT_STATEMENT_TIMEOUT, ApiConfig.DEFAULT_COUNT_TIMEOUT, S3ApiConfig.off());
     api = ApiApp.create(config, database, Clock.systemUTC()).start("127.0.0.1", 0);
     cursors = new BenchCursors(new CursorCodec(SECRET, Duration.ZERO, Clock.systemUTC()));
   }

@@ -15,7 +15,7 @@ class DevStackIT {
   @Test
   void startsEverythingLoadsTheDemoAndStopsCleanly() {
     StringWriter log = new StringWriter();
-    try (DevStack stack = DevStack.start(new DevStack.Options(0, 0, 0, 0, -1, "dev-events", null))) {
+    try (DevStack stack = DevStack.start(new DevStack.Options(0, 0, 0, 0, -1, "dev-events", null, 0))) {
       int indexed = stack.loadDemo("demo", 300, new PrintWriter(log, true));
       assertThat(indexed).isEqualTo(300);
       ApiClient client = new ApiClient(URI.create(stack.apiUrl()).getPort());

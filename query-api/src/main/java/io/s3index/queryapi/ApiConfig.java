@@ -1,6 +1,7 @@
 package io.s3index.queryapi;
 
 import io.s3index.queryapi.access.AccessPolicy;
+import io.s3index.queryapi.s3.S3ApiConfig;
 import io.s3index.shared.config.ConfigException;
 import io.s3index.shared.config.Settings;
 import io.s3index.shared.db.DatabaseConfig;
@@ -30,10 +31,11 @@ import java.util.Objects;
  *     ({@code S3INDEX_API_STATEMENT_TIMEOUT}, default 5s, whole seconds)
  * @param countTimeout longest an exact {@code include_total} count may run before the planner's
  *     estimate is answered instead ({@code S3INDEX_API_COUNT_TIMEOUT}, default 1s)
+ * @param s3Api the S3-compatible endpoint ({@code S3INDEX_S3API_*}, see {@link S3ApiConfig})
  */
 public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cursorTtl,
     boolean cursorSecretGenerated, AccessPolicy access, int rateLimit, int rateBurst,
-    DatabaseConfig database, Duration statementTimeout, Duration countTimeout) {
+    DatabaseConfig database, Duration statementTimeout, Duration countTimeout, S3ApiConfig s3Api) {
 
   public ApiConfig {
     Objects.requireNonNull(host, "host");
@@ -43,6 +45,7 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
     Objects.requireNonNull(database, "database");
     Objects.requireNonNull(statementTimeout, "statementTimeout");
     Objects.requireNonNull(countTimeout, "countTimeout");
+    Objects.requireNonNull(s3Api, "s3Api");
     if (statementTimeout.toMillis() < 1000) {
       throw new ConfigException("S3INDEX_API_STATEMENT_TIMEOUT must be at least 1s: " + statementTimeout);
     }
@@ -57,18 +60,20 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
 
   public static ApiConfig from(Settings settings) {
     String secret = settings.string("S3INDEX_CURSOR_SECRET", null);
+    AccessPolicy access = access(settings);
     return new ApiConfig(
         settings.string("S3INDEX_API_HOST", "0.0.0.0"),
         settings.integer("S3INDEX_API_PORT", 7070, 0, 65535),
         secret == null ? randomSecret() : secret.getBytes(StandardCharsets.UTF_8),
         settings.duration("S3INDEX_CURSOR_TTL", Duration.ofHours(24)),
         secret == null,
-        access(settings),
+        access,
         settings.integer("S3INDEX_API_RATE_LIMIT", 50, 0, 1_000_000),
         settings.integer("S3INDEX_API_RATE_BURST", 100, 1, 1_000_000),
         DatabaseConfig.from(settings, 8),
         settings.duration("S3INDEX_API_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT),
-        settings.duration("S3INDEX_API_COUNT_TIMEOUT", DEFAULT_COUNT_TIMEOUT));
+        settings.duration("S3INDEX_API_COUNT_TIMEOUT", DEFAULT_COUNT_TIMEOUT),
+        S3ApiConfig.from(settings, access.isOpen()));
   }
 
   public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(5);
@@ -101,28 +106,38 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
     return AccessPolicy.parse(inline);
   }
 
-  /** An open API on {@code host:port} over {@code database}: random secret, no rate limit. */
+  /**
+   * An open API on {@code host:port} over {@code database}: random secret, no rate limit, no S3
+   * endpoint.
+   */
   public static ApiConfig of(String host, int port, DatabaseConfig database) {
     return new ApiConfig(host, port, randomSecret(), Duration.ofHours(24), true,
-        AccessPolicy.open(), 0, 1, database, DEFAULT_STATEMENT_TIMEOUT, DEFAULT_COUNT_TIMEOUT);
+        AccessPolicy.open(), 0, 1, database, DEFAULT_STATEMENT_TIMEOUT, DEFAULT_COUNT_TIMEOUT,
+        S3ApiConfig.off());
+  }
+
+  /** The same settings with another S3 endpoint. */
+  public ApiConfig withS3Api(S3ApiConfig other) {
+    return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, access, rateLimit,
+        rateBurst, database, statementTimeout, countTimeout, other);
   }
 
   /** The same settings with other access rules. */
   public ApiConfig withAccess(AccessPolicy policy, int limit, int burst) {
     return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, policy,
-        limit, burst, database, statementTimeout, countTimeout);
+        limit, burst, database, statementTimeout, countTimeout, s3Api);
   }
 
   /** The same settings with another cursor lifetime. */
   public ApiConfig withCursorTtl(Duration ttl) {
     return new ApiConfig(host, port, cursorSecret, ttl, cursorSecretGenerated, access, rateLimit,
-        rateBurst, database, statementTimeout, countTimeout);
+        rateBurst, database, statementTimeout, countTimeout, s3Api);
   }
 
   /** The same settings with other query time limits. */
   public ApiConfig withTimeouts(Duration statement, Duration count) {
     return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, access, rateLimit,
-        rateBurst, database, statement, count);
+        rateBurst, database, statement, count, s3Api);
   }
 
   private static byte[] randomSecret() {
@@ -140,6 +155,7 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
   public String toString() {
     return "ApiConfig[host=" + host + ", port=" + port + ", cursorTtl=" + cursorTtl
         + ", open=" + access.isOpen() + ", rateLimit=" + rateLimit + ", statementTimeout="
-        + statementTimeout + ", countTimeout=" + countTimeout + ", database=" + database + "]";
+        + statementTimeout + ", countTimeout=" + countTimeout + ", database=" + database
+        + ", s3Api=" + (s3Api.enabled() ? "port " + s3Api.port() : "off") + "]";
   }
 }

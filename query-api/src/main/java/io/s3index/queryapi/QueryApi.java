@@ -1,12 +1,19 @@
 package io.s3index.queryapi;
 
 import io.javalin.Javalin;
+import io.s3index.queryapi.access.RateLimiter;
+import io.s3index.queryapi.s3.S3ApiConfig;
+import io.s3index.queryapi.s3.S3Endpoint;
+import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.db.Database;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The query API's composition root: the database pool and the started HTTP app. */
+/**
+ * The query API's composition root: the database pool and the started HTTP apps, the JSON API and
+ * (unless turned off) the S3-compatible endpoint on its own port.
+ */
 public final class QueryApi implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(QueryApi.class);
@@ -14,11 +21,13 @@ public final class QueryApi implements AutoCloseable {
   private final Database database;
   private final boolean ownsDatabase;
   private final Javalin app;
+  private final Javalin s3App;
 
-  private QueryApi(Database database, boolean ownsDatabase, Javalin app) {
+  private QueryApi(Database database, boolean ownsDatabase, Javalin app, Javalin s3App) {
     this.database = database;
     this.ownsDatabase = ownsDatabase;
     this.app = app;
+    this.s3App = s3App;
   }
 
   /** Starts the API with its own connection pool. */
@@ -49,7 +58,30 @@ public final class QueryApi implements AutoCloseable {
           + "survive a restart nor work across several API instances");
     }
     Javalin app = ApiApp.create(config, database, Clock.systemUTC()).start(config.host(), config.port());
-    return new QueryApi(database, owns, app);
+    Javalin s3App = null;
+    S3ApiConfig s3 = config.s3Api();
+    if (s3.enabled()) {
+      try {
+        s3App = S3Endpoint.create(s3, database,
+                new CursorCodec(config.cursorSecret(), config.cursorTtl(), Clock.systemUTC()),
+                new RateLimiter(config.rateLimit(), config.rateBurst(), System::nanoTime),
+                config.statementTimeout(), Clock.systemUTC())
+            .start(config.host(), s3.port());
+      } catch (RuntimeException e) {
+        app.stop();
+        throw e;
+      }
+      if (s3.open()) {
+        log.warn("*** S3 endpoint on port {} in OPEN MODE: any credentials, or none, read every bucket ***",
+            s3App.port());
+      } else {
+        log.info("S3 endpoint on port {}: {} access key(s){}", s3App.port(), s3.keys().size(),
+            s3.origin() == null ? "; GetObject off (no S3INDEX_S3API_ORIGIN)" : "; GetObject from " + s3.origin().endpoint());
+      }
+    } else {
+      log.info("S3 endpoint off{}", config.access().isOpen() ? "" : " (no S3INDEX_S3API_KEYS)");
+    }
+    return new QueryApi(database, owns, app, s3App);
   }
 
   /** The port the API listens on (useful when started on port 0). */
@@ -57,8 +89,16 @@ public final class QueryApi implements AutoCloseable {
     return app.port();
   }
 
+  /** The S3 endpoint's port, or -1 when it is off. */
+  public int s3Port() {
+    return s3App == null ? -1 : s3App.port();
+  }
+
   @Override
   public void close() {
+    if (s3App != null) {
+      s3App.stop();
+    }
     app.stop();
     if (ownsDatabase) {
       database.close();

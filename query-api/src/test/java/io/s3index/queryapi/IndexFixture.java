@@ -1,6 +1,11 @@
 package io.s3index.queryapi;
 
 import io.javalin.Javalin;
+import io.s3index.queryapi.access.RateLimiter;
+import io.s3index.queryapi.s3.S3ApiConfig;
+import io.s3index.queryapi.s3.S3Endpoint;
+import io.s3index.shared.cursor.CursorCodec;
+import java.time.Duration;
 import io.s3index.testing.TestServers;
 import io.s3index.shared.db.Database;
 import io.s3index.shared.db.DatabaseConfig;
@@ -62,6 +67,10 @@ public final class IndexFixture implements AutoCloseable {
         .bindArray("q", String.class, rows.stream()
             .map(r -> String.format("%016X", sequence.getAndIncrement())).toList())
         .execute());
+    database.jdbi().useHandle(h -> h.createUpdate(
+            "INSERT INTO buckets (name) SELECT DISTINCT unnest(:b::text[]) ON CONFLICT DO NOTHING")
+        .bindArray("b", String.class, rows.stream().map(Row::bucket).toList())
+        .execute());
   }
 
   /** Turns a row into a tombstone. */
@@ -77,6 +86,16 @@ public final class IndexFixture implements AutoCloseable {
     apps.add(app);
     return new ApiClient(app.port());
   }
+
+  /** Starts an S3 endpoint over this database on a free port; answers its port. */
+  public int startS3(S3ApiConfig s3, Clock clock) {
+    Javalin app = S3Endpoint.create(s3, database, new CursorCodec(SECRET, Duration.ofHours(1), clock),
+        new RateLimiter(0, 1, System::nanoTime), Duration.ofSeconds(5), clock).start("127.0.0.1", 0);
+    apps.add(app);
+    return app.port();
+  }
+
+  private static final byte[] SECRET = "s3-endpoint-test-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   public ApiClient startApi() {
     return startApi(ApiConfig.of("127.0.0.1", 0, config), Clock.systemUTC());

@@ -39,6 +39,10 @@ public final class DevCommand implements Callable<Integer> {
   @Option(names = "--s3-port", defaultValue = "9000", description = "S3 port (default: ${DEFAULT-VALUE})")
   int s3Port;
 
+  @Option(names = "--s3api-port", defaultValue = "7071",
+      description = "S3-compatible endpoint of the index (default: ${DEFAULT-VALUE}; -1 = off)")
+  int s3ApiPort;
+
   @Option(names = "--db-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE})")
   int dbPort;
 
@@ -61,12 +65,15 @@ public final class DevCommand implements Callable<Integer> {
     requireFree("query API", "--api-port", apiPort);
     requireFree("S3", "--s3-port", s3Port);
     requireFree("PostgreSQL", "--db-port", dbPort);
+    if (s3ApiPort >= 0) {
+      requireFree("S3-compatible endpoint", "--s3api-port", s3ApiPort);
+    }
     requireFree("indexer metrics", "--metrics-port", metricsPort);
 
     out.println("Starting PostgreSQL, Kafka and S3 ...");
     out.flush();
     DevStack stack = DevStack.start(
-        new DevStack.Options(kafkaPort, apiPort, s3Port, dbPort, metricsPort, topic, dataDir));
+        new DevStack.Options(kafkaPort, apiPort, s3Port, dbPort, metricsPort, topic, dataDir, s3ApiPort));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       out.println("Stopping ...");
@@ -81,6 +88,9 @@ public final class DevCommand implements Callable<Integer> {
     out.println();
     out.println("s3index is running (embedded mode):");
     out.println("  query API   " + stack.apiUrl() + "   (OPEN: no access tokens in embedded mode)");
+    if (stack.s3ApiUrl() != null) {
+      out.println("  S3 API      " + stack.s3ApiUrl() + "   listings from the index for S3 tools (OPEN: any credentials)");
+    }
     out.println("  Kafka       " + stack.bootstrapServers() + "   topic " + topic
         + ", dead letters " + topic + ".dlq");
     out.println("  S3          " + stack.s3Endpoint() + "   access key " + EmbeddedS3.ACCESS_KEY
@@ -95,6 +105,9 @@ public final class DevCommand implements Callable<Integer> {
       out.println("Try:  curl '" + stack.apiUrl() + "/v1/buckets/demo/objects?page_size=5'");
       out.println("      curl '" + stack.apiUrl()
           + "/v1/buckets/demo/objects?prefix=photos/&sort_by=size&sort_order=desc&page_size=3'");
+      if (stack.s3ApiUrl() != null) {
+        out.println("      aws s3 ls --recursive s3://demo --endpoint-url " + stack.s3ApiUrl());
+      }
     }
     out.println("Press Ctrl-C to stop.");
     out.flush();

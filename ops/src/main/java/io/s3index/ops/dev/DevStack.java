@@ -8,6 +8,7 @@ import io.s3index.indexer.IndexerConfig;
 import io.s3index.indexer.enrich.S3Settings;
 import io.s3index.queryapi.ApiConfig;
 import io.s3index.queryapi.QueryApi;
+import io.s3index.queryapi.s3.S3ApiConfig;
 import io.s3index.shared.db.DatabaseConfig;
 import java.net.URI;
 import java.nio.file.Path;
@@ -20,15 +21,16 @@ import java.util.Deque;
  */
 public final class DevStack implements AutoCloseable {
 
-  /** Ports (0 = any free one), topic and optional data folder. */
+  /** Ports (0 = any free one; -1 = off for the S3-compatible endpoint), topic and optional data folder. */
   public record Options(int kafkaPort, int apiPort, int s3Port, int dbPort,
-      int indexerMetricsPort, String topic, Path dataDir) {}
+      int indexerMetricsPort, String topic, Path dataDir, int s3ApiPort) {}
 
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
   private String bootstrapServers;
   private URI s3Endpoint;
   private DatabaseConfig database;
   private String apiUrl;
+  private String s3ApiUrl;
   private String topic;
 
   private DevStack() {}
@@ -65,15 +67,24 @@ public final class DevStack implements AutoCloseable {
         .withEnrichment(new S3Settings(s3Endpoint, "us-east-1", EmbeddedS3.ACCESS_KEY,
             EmbeddedS3.SECRET_KEY, true))
         .withMetricsPort(o.indexerMetricsPort())));
-    QueryApi api = QueryApi.start(ApiConfig.of("localhost", o.apiPort(), database));
+    // The S3-compatible endpoint, open like the API, streams GetObject from the embedded S3.
+    S3ApiConfig s3Api = o.s3ApiPort() < 0 ? S3ApiConfig.off() : S3ApiConfig.open(o.s3ApiPort())
+        .withOrigin(new S3ApiConfig.Origin(s3Endpoint, EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY, "us-east-1"));
+    QueryApi api = QueryApi.start(ApiConfig.of("localhost", o.apiPort(), database).withS3Api(s3Api));
     running.push(api);
     apiUrl = "http://localhost:" + api.port();
+    s3ApiUrl = api.s3Port() < 0 ? null : "http://localhost:" + api.s3Port();
   }
 
   /** Uploads {@code count} sample objects to {@code bucket}, emits their events, waits until listed. */
   public int loadDemo(String bucket, int count, java.io.PrintWriter out) {
     new DemoData(s3Endpoint, bootstrapServers, topic, out).load(bucket, count);
     return DemoData.awaitIndexed(apiUrl, bucket, count, out);
+  }
+
+  /** The S3-compatible endpoint's URL, or null when it is off. */
+  public String s3ApiUrl() {
+    return s3ApiUrl;
   }
 
   public String apiUrl() {

@@ -11,7 +11,7 @@ import java.time.OffsetDateTime;
  * a page writes them into JSON as they are, and decodes only the key of its first and last row,
  * for the cursors.
  */
-final class ObjectRow {
+public final class ObjectRow {
 
   private final byte[] key;
   private final long size;
@@ -36,7 +36,7 @@ final class ObjectRow {
   }
 
   /** Reads the columns every object query selects, in {@code Listing}'s column order. */
-  static ObjectRow from(ResultSet rs) throws SQLException {
+  public static ObjectRow from(ResultSet rs) throws SQLException {
     return from(rs, 1);
   }
 
@@ -57,16 +57,45 @@ final class ObjectRow {
         rs.getBytes(first + 7));
   }
 
-  String key() {
+  public String key() {
     return new String(key, StandardCharsets.UTF_8);
   }
 
-  long size() {
+  public long size() {
     return size;
   }
 
-  Instant lastModified() {
+  public Instant lastModified() {
     return lastModified;
+  }
+
+  /** The ETag without quotes, or null. */
+  public String etag() {
+    return text(etag);
+  }
+
+  /** The content type, or null until enrichment found it. */
+  public String contentType() {
+    return text(contentType);
+  }
+
+  /** The storage class, or null when unknown. */
+  public String storageClass() {
+    return text(storageClass);
+  }
+
+  /** The version id, or null for an unversioned object. */
+  public String versionId() {
+    return text(versionId);
+  }
+
+  /** User metadata as a JSON object of lower-cased names to values, or null. */
+  public String metadataJson() {
+    return text(metadata);
+  }
+
+  private static String text(byte[] utf8) {
+    return utf8 == null ? null : new String(utf8, StandardCharsets.UTF_8);
   }
 
   /** The object as the API shows it. */

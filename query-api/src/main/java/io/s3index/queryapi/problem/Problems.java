@@ -94,7 +94,8 @@ public final class Problems {
     return ApiProblem.unavailable();
   }
 
-  static boolean isDatabaseUnavailable(Throwable e) {
+  /** A failure to reach the database (connection refused or lost, the server shutting down). */
+  public static boolean isDatabaseUnavailable(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ConnectionException || t instanceof SQLTransientConnectionException
           || t instanceof java.net.ConnectException) {
