@@ -35,11 +35,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--only", split = ",", description = "scenarios to run (default: all): ${COMPLETION-CANDIDATES}")
   List<Scenario> only;
 
+  @Option(names = "--s3-endpoint-objects", description = "objects in the bucket walked through the S3 endpoint at size (default: 1,000,000; 100,000 with --quick)")
+  Integer s3EndpointObjects;
+
   @Option(names = "--out", defaultValue = "bench-results", description = "where to write bench.json and bench.csv (default: ${DEFAULT-VALUE})")
   Path outDir;
 
   /** The scenarios, in the order they run. */
-  public enum Scenario { ingest, rebuild, deep_pages, api_overhead, json_writer, index_vs_s3, freshness, change_feed, memory }
+  public enum Scenario { ingest, rebuild, deep_pages, api_overhead, json_writer, index_vs_s3, s3_endpoint, freshness, change_feed, memory }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new BenchCommand()).execute(args));
@@ -108,6 +111,11 @@ public final class BenchCommand implements Callable<Integer> {
             case index_vs_s3 -> {
               new IndexVsS3Bench(env, catalog, out).run(report, quick ? 300 : 2_000, quick ? 15 : 40);
               report.print(IndexVsS3Bench.SECTION);
+            }
+            case s3_endpoint -> {
+              new S3EndpointBench(env, out).run(report, quick ? 20_000 : 100_000,
+                  s3EndpointObjects != null ? s3EndpointObjects : quick ? 100_000 : 1_000_000, quick ? 2 : 3);
+              report.print(S3EndpointBench.SECTION);
             }
             case freshness -> {
               new FreshnessBench(env, out).run(report, 1000, quick ? 4 : 10, quick ? 6 : 30);

@@ -26,6 +26,13 @@ public final class QueryApiMain {
             S3INDEX_API_TOKENS_FILE   the same, one entry per line; or
             S3INDEX_API_OPEN [false]  true serves every bucket to anyone
             S3INDEX_API_RATE_LIMIT [50]  S3INDEX_API_RATE_BURST [100]  (per token; 0 = off)
+            S3INDEX_S3API_PORT [7071]   the S3-compatible endpoint (-1 = off)
+            S3INDEX_S3API_KEYS          '<access-key-id> <secret> <scope>...' entries separated by ';'
+                                        (or S3INDEX_S3API_KEYS_FILE); without them the endpoint is
+                                        off unless S3INDEX_API_OPEN=true
+            S3INDEX_S3API_DOMAIN        virtual-hosted style: <bucket>.<domain> names the bucket
+            S3INDEX_S3API_REGION [us-east-1]  S3INDEX_S3API_BUCKETS  (known before any event)
+            S3INDEX_S3API_ORIGIN        http://KEY:SECRET@host:port to stream GetObject from
             S3INDEX_DB_URL [jdbc:postgresql://localhost:5432/s3index]
             S3INDEX_DB_USER [s3index]  S3INDEX_DB_PASSWORD [s3index]  S3INDEX_DB_POOL_SIZE [8]""");
       return;
