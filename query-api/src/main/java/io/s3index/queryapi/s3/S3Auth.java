@@ -72,6 +72,11 @@ final class S3Auth {
       throw S3Error.invalidArgument("Only one auth mechanism allowed; only the X-Amz-Algorithm query "
           + "parameter or the Authorization header should be specified");
     }
+    if (authorization == null && !presigned && r.param("AWSAccessKeyId") != null) {
+      // Signature Version 2 (aws-cli v1 presigns with it unless told s3.signature_version = s3v4).
+      throw new S3Error(400, "InvalidRequest",
+          "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
+    }
     if (authorization == null && !presigned) {
       throw S3Error.accessDenied("Access Denied");
     }

@@ -16,7 +16,9 @@ final class S3Query {
       "versionId", "x-id", "response-content-type", "response-content-language", "response-expires",
       "response-cache-control", "response-content-disposition", "response-content-encoding",
       "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-      "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Content-Sha256", "X-Amz-User-Agent");
+      "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Content-Sha256", "X-Amz-User-Agent",
+      // Signature Version 2's query authentication, refused by S3Auth with S3's own words.
+      "AWSAccessKeyId", "Signature", "Expires");
 
   private final List<Map.Entry<String, String>> params;
 
@@ -40,7 +42,8 @@ final class S3Query {
 
   /** True when nothing but the signature's parameters is given. */
   boolean isEmpty() {
-    return params.stream().allMatch(e -> e.getKey().startsWith("X-Amz-") || e.getKey().equals("x-id"));
+    return params.stream().allMatch(e -> e.getKey().startsWith("X-Amz-") || e.getKey().equals("x-id")
+        || e.getKey().equals("AWSAccessKeyId") || e.getKey().equals("Signature") || e.getKey().equals("Expires"));
   }
 
   boolean hasSubresource() {

@@ -315,6 +315,17 @@ class S3EndpointIT {
       assertThat(expired.statusCode()).isEqualTo(403);
       assertThat(expired.body()).contains("<Code>AccessDenied</Code>").contains("expired");
     }
+    // Signature Version 2 query authentication is refused with S3's words, anonymous access denied.
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> v2 = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/s3it/photos/a.jpg?AWSAccessKeyId=" + FULL_ID + "&Signature=abc%3D&Expires=1796087572")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(v2.statusCode()).isEqualTo(400);
+    assertThat(v2.body()).contains("<Code>InvalidRequest</Code>").contains("AWS4-HMAC-SHA256");
+    HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/s3it?list-type=2")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).isEqualTo(403);
+    assertThat(anonymous.body()).contains("<Code>AccessDenied</Code>");
   }
 
   @Test
