@@ -19,8 +19,26 @@ public final class QueryString {
   /** Parameter name to its values, in order of appearance. */
   public static Map<String, List<String>> parse(String rawQuery) {
     Map<String, List<String>> params = new LinkedHashMap<>();
+    for (Map.Entry<String, String> p : pairs(rawQuery, true)) {
+      params.computeIfAbsent(p.getKey(), n -> new ArrayList<>(1)).add(p.getValue());
+    }
+    return params;
+  }
+
+  /**
+   * The parameters as (name, value) pairs in order of appearance, repeats kept: for the S3
+   * endpoint, whose signature covers each as sent.
+   *
+   * @throws IllegalArgumentException for a broken escape or invalid UTF-8
+   */
+  public static List<Map.Entry<String, String>> pairs(String rawQuery) {
+    return pairs(rawQuery, false);
+  }
+
+  private static List<Map.Entry<String, String>> pairs(String rawQuery, boolean problems) {
+    List<Map.Entry<String, String>> pairs = new ArrayList<>();
     if (rawQuery == null || rawQuery.isEmpty()) {
-      return params;
+      return pairs;
     }
     for (String pair : rawQuery.split("&")) {
       if (pair.isEmpty()) {
@@ -29,11 +47,11 @@ public final class QueryString {
       int eq = pair.indexOf('=');
       String rawName = eq < 0 ? pair : pair.substring(0, eq);
       String rawValue = eq < 0 ? "" : pair.substring(eq + 1);
-      String name = decode(rawName, "query");
-      String value = decode(rawValue, name);
-      params.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
+      String name = problems ? decode(rawName, "query") : ObjectKeys.percentDecode(rawName, true);
+      String value = problems ? decode(rawValue, name) : ObjectKeys.percentDecode(rawValue, true);
+      pairs.add(Map.entry(name, value));
     }
-    return params;
+    return pairs;
   }
 
   /**
@@ -50,10 +68,6 @@ public final class QueryString {
     }
   }
 
-  /**
-   * Decodes a path segment as sent ({@code %XX} are UTF-8 bytes; unlike a query, {@code +} is a
-   * plus). A broken escape or invalid UTF-8 is a 400 naming {@code parameter}.
-   */
   /** The one value of a parameter, or null when absent (repeats are reported by the caller). */
   public static String single(Map<String, List<String>> query, String name) {
     List<String> values = query.get(name);
@@ -80,6 +94,10 @@ public final class QueryString {
     return fallback;
   }
 
+  /**
+   * Decodes a path segment as sent ({@code %XX} are UTF-8 bytes; unlike a query, {@code +} is a
+   * plus). A broken escape or invalid UTF-8 is a 400 naming {@code parameter}.
+   */
   public static String decodePath(String raw, String parameter) {
     return decode(raw, false, parameter);
   }

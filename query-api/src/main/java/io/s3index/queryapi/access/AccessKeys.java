@@ -1,9 +1,7 @@
 package io.s3index.queryapi.access;
 
 import io.s3index.shared.config.ConfigException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,35 +32,15 @@ public final class AccessKeys {
   /** @throws ConfigException naming the entry that does not parse */
   public static AccessKeys parse(String text) {
     Map<String, Key> keys = new HashMap<>();
-    String[] entries = text.split("[;\\n]");
-    for (int i = 0; i < entries.length; i++) {
-      String entry = entries[i].strip();
-      if (entry.isEmpty() || entry.startsWith("#")) {
-        continue;
+    for (CredentialEntries.Entry e : CredentialEntries.parse(text, "S3 access key", "<access-key-id> <secret>", 2)) {
+      String id = e.credentials().get(0);
+      String secret = e.credentials().get(1);
+      if (secret.length() < 16) {
+        throw new ConfigException("S3 access key entry " + e.number() + ": secrets must be at least 16 characters");
       }
-      String[] words = entry.split("\\s+");
-      if (words.length < 3) {
-        throw new ConfigException("S3 access key entry " + (i + 1)
-            + " must be '<access-key-id> <secret> <scope> [<scope> ...]' (scope: *, bucket or bucket/prefix)");
+      if (keys.put(id, new Key(id, secret, new Principal("s3:" + id, e.grants()))) != null) {
+        throw new ConfigException("S3 access key entry " + e.number() + " repeats the access key id " + id);
       }
-      if (words[1].length() < 16) {
-        throw new ConfigException("S3 access key entry " + (i + 1) + ": secrets must be at least 16 characters");
-      }
-      List<Grant> grants = new ArrayList<>();
-      for (int w = 2; w < words.length; w++) {
-        try {
-          grants.add(Grant.parse(words[w]));
-        } catch (IllegalArgumentException e) {
-          throw new ConfigException("S3 access key entry " + (i + 1) + ": " + e.getMessage());
-        }
-      }
-      Key key = new Key(words[0], words[1], new Principal("s3:" + words[0], grants));
-      if (keys.put(words[0], key) != null) {
-        throw new ConfigException("S3 access key entry " + (i + 1) + " repeats the access key id " + words[0]);
-      }
-    }
-    if (keys.isEmpty()) {
-      throw new ConfigException("no S3 access keys are defined");
     }
     return new AccessKeys(keys);
   }

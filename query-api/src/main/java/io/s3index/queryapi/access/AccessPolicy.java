@@ -4,7 +4,6 @@ import io.s3index.shared.config.ConfigException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -36,34 +35,14 @@ public final class AccessPolicy {
   /** @throws ConfigException naming the line that does not parse */
   public static AccessPolicy parse(String text) {
     Map<String, List<Grant>> grants = new HashMap<>();
-    String[] entries = text.split("[;\\n]");
-    for (int i = 0; i < entries.length; i++) {
-      String entry = entries[i].strip();
-      if (entry.isEmpty() || entry.startsWith("#")) {
-        continue;
+    for (CredentialEntries.Entry e : CredentialEntries.parse(text, "access token", "<token>", 1)) {
+      String token = e.credentials().get(0);
+      if (token.length() < 16) {
+        throw new ConfigException("access token entry " + e.number() + ": tokens must be at least 16 characters");
       }
-      String[] words = entry.split("\\s+");
-      if (words.length < 2) {
-        throw new ConfigException("access token entry " + (i + 1)
-            + " must be '<token> <scope> [<scope> ...]' (scope: *, bucket or bucket/prefix)");
+      if (grants.put(digest(token), e.grants()) != null) {
+        throw new ConfigException("access token entry " + e.number() + " repeats a token");
       }
-      if (words[0].length() < 16) {
-        throw new ConfigException("access token entry " + (i + 1) + ": tokens must be at least 16 characters");
-      }
-      List<Grant> list = new ArrayList<>();
-      for (int w = 1; w < words.length; w++) {
-        try {
-          list.add(Grant.parse(words[w]));
-        } catch (IllegalArgumentException e) {
-          throw new ConfigException("access token entry " + (i + 1) + ": " + e.getMessage());
-        }
-      }
-      if (grants.put(digest(words[0]), List.copyOf(list)) != null) {
-        throw new ConfigException("access token entry " + (i + 1) + " repeats a token");
-      }
-    }
-    if (grants.isEmpty()) {
-      throw new ConfigException("no access tokens are defined");
     }
     return new AccessPolicy(grants, false);
   }

@@ -6,6 +6,7 @@ import io.javalin.http.HandlerType;
 import io.s3index.queryapi.access.Principal;
 import io.s3index.queryapi.access.RateLimiter;
 import io.s3index.queryapi.listing.KeyListing;
+import io.s3index.queryapi.QueryString;
 import io.s3index.queryapi.problem.Problems;
 import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.db.Database;
@@ -13,7 +14,6 @@ import io.s3index.shared.events.ObjectKeys;
 import io.s3index.shared.failure.Failures;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -213,23 +213,11 @@ public final class S3Endpoint {
 
   /** The query's parameters in order, decoded ({@code +} is a space, {@code %XX} UTF-8 bytes). */
   private static List<Map.Entry<String, String>> query(String raw) {
-    List<Map.Entry<String, String>> params = new ArrayList<>();
-    if (raw == null || raw.isEmpty()) {
-      return params;
+    try {
+      return QueryString.pairs(raw);
+    } catch (IllegalArgumentException e) {
+      throw new S3Error(400, "InvalidArgument", "The query string is not valid URL encoding.");
     }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      try {
-        params.add(Map.entry(ObjectKeys.percentDecode(eq < 0 ? pair : pair.substring(0, eq), true),
-            eq < 0 ? "" : ObjectKeys.percentDecode(pair.substring(eq + 1), true)));
-      } catch (IllegalArgumentException e) {
-        throw new S3Error(400, "InvalidArgument", "The query string is not valid URL encoding.");
-      }
-    }
-    return params;
   }
 
   private static void error(Context ctx, S3Error e, Target target, String requestId, boolean head) {
