@@ -4,10 +4,12 @@ import io.s3index.shared.cursor.Cursor;
 import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.cursor.InvalidCursorException;
 import java.util.List;
+import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Key-ordered pages for other front ends than the JSON API (the S3 endpoint): the same
+ * Key-ordered pages, and single objects, for other front ends than the JSON API (the S3
+ * endpoint): the same
  * statements, walk snapshots and signed cursors as {@code GET /v1/buckets/{b}/objects}, so a page
  * costs the same single index range scan, with the request S3's listing parameters make.
  * Thread-safe.
@@ -17,10 +19,12 @@ public final class KeyListing {
   /** The most entries of one page, as S3's {@code max-keys}. */
   public static final int MAX_KEYS = ListingRequest.MAX_PAGE_SIZE;
 
+  private final Jdbi jdbi;
   private final Listing listing;
   private final CursorCodec cursors;
 
   public KeyListing(Jdbi jdbi, CursorCodec cursors) {
+    this.jdbi = jdbi;
     this.listing = new Listing(jdbi, cursors, java.time.Duration.ofSeconds(1));
     this.cursors = cursors;
   }
@@ -65,6 +69,28 @@ public final class KeyListing {
     Listing.Page page = listing.page(request);
     return new Page(page.rows(), page.commonPrefixes() == null ? List.of() : page.commonPrefixes(),
         page.nextCursor());
+  }
+
+  /** A live object, or empty. */
+  public Optional<ObjectRow> object(String bucket, String key) {
+    return find(jdbi, bucket, key, null, null);
+  }
+
+  /** A live object, at the given ETag or version id when not null, or empty: one primary-key probe. */
+  static Optional<ObjectRow> find(Jdbi jdbi, String bucket, String key, String etag, String versionId) {
+    return jdbi.withHandle(handle -> handle.createQuery("""
+            SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
+                   metadata::text AS metadata
+            FROM objects
+            WHERE bucket = :bucket AND key = :key AND NOT deleted
+              AND (CAST(:etag AS text) IS NULL OR etag = :etag)
+              AND (CAST(:versionId AS text) IS NULL OR version_id = :versionId)""")
+        .bind("bucket", bucket)
+        .bind("key", key)
+        .bind("etag", etag)
+        .bind("versionId", versionId)
+        .map((rs, c) -> ObjectRow.from(rs))
+        .findOne());
   }
 
   /** The plan of the page query a request runs (for plan tests). */

@@ -146,19 +146,7 @@ public final class ListingRoutes {
   }
 
   private Optional<ObjectRow> find(String bucket, String key, String etag, String versionId) {
-    return jdbi.withHandle(handle -> handle.createQuery("""
-            SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
-                   metadata::text AS metadata
-            FROM objects
-            WHERE bucket = :bucket AND key = :key AND NOT deleted
-              AND (CAST(:etag AS text) IS NULL OR etag = :etag)
-              AND (CAST(:versionId AS text) IS NULL OR version_id = :versionId)""")
-        .bind("bucket", bucket)
-        .bind("key", key)
-        .bind("etag", etag)
-        .bind("versionId", versionId)
-        .map((rs, c) -> ObjectRow.from(rs))
-        .findOne());
+    return KeyListing.find(jdbi, bucket, key, etag, versionId);
   }
 
   private static void answer(Context ctx, String bucket, String key, Optional<ObjectRow> row) throws IOException {

@@ -32,8 +32,7 @@ final class S3Auth {
   private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
 
   /** What a request carries, as received. */
-  record Signed(String method, String decodedPath, List<Map.Entry<String, String>> query,
-      Function<String, List<String>> headers) {
+  record Signed(String method, String decodedPath, S3Query query, Function<String, List<String>> headers) {
 
     String header(String name) {
       List<String> values = headers.apply(name);
@@ -41,12 +40,7 @@ final class S3Auth {
     }
 
     String param(String name) {
-      for (Map.Entry<String, String> e : query) {
-        if (e.getKey().equals(name)) {
-          return e.getValue();
-        }
-      }
-      return null;
+      return query.get(name);
     }
   }
 
@@ -129,7 +123,7 @@ final class S3Auth {
     }
     String payload = r.header("x-amz-content-sha256");
     return verify(r, credential, amzDate, signedHeaders, signature,
-        payload == null ? SigV4.EMPTY_SHA256 : payload, r.query());
+        payload == null ? SigV4.EMPTY_SHA256 : payload, r.query().entries());
   }
 
   private Caller presigned(Signed r) {
@@ -159,12 +153,8 @@ final class S3Auth {
     if (now.isAfter(time.plusSeconds(Long.parseLong(expires)))) {
       throw S3Error.accessDenied("Request has expired");
     }
-    List<Map.Entry<String, String>> query = new ArrayList<>(r.query().size());
-    for (Map.Entry<String, String> e : r.query()) {
-      if (!e.getKey().equals("X-Amz-Signature")) {
-        query.add(e);
-      }
-    }
+    List<Map.Entry<String, String>> query = r.query().entries().stream()
+        .filter(e -> !e.getKey().equals("X-Amz-Signature")).toList();
     String payload = r.param("X-Amz-Content-Sha256");
     return verify(r, credential, amzDate, signedHeaders, signature,
         payload == null ? SigV4.UNSIGNED_PAYLOAD : payload, query);

@@ -49,8 +49,9 @@ public final class S3Endpoint {
     this.auth = new S3Auth(config, clock);
     this.limiter = limiter;
     this.buckets = new S3Buckets(jdbi, config, clock);
-    this.listings = new S3Listings(new KeyListing(jdbi, cursors));
-    this.objects = new S3Objects(jdbi, config.origin());
+    KeyListing index = new KeyListing(jdbi, cursors);
+    this.listings = new S3Listings(index);
+    this.objects = new S3Objects(index, config.origin());
   }
 
   /**
@@ -98,19 +99,17 @@ public final class S3Endpoint {
       } catch (IllegalArgumentException e) {
         throw new S3Error(400, "InvalidURI", "Couldn't parse the specified URI.");
       }
-      List<Map.Entry<String, String>> query = query(ctx.queryString());
       target = target(ctx.host(), path);
-      // An operation this endpoint does not serve is answered before any check of the caller:
-      // nothing about the index is told, and a write's body need not be read.
-      unserved(ctx.method(), target, new S3Query(query));
-      S3Auth.Caller caller = auth.authenticate(new S3Auth.Signed(ctx.method().name(), path, query,
+      S3Query q = new S3Query(query(ctx.queryString()));
+      Operation operation = operation(ctx.method(), target, q);
+      S3Auth.Caller caller = auth.authenticate(new S3Auth.Signed(ctx.method().name(), path, q,
           name -> Collections.list(ctx.req().getHeaders(name))), ctx.ip());
       long wait = limiter.acquire(caller.id());
       if (wait > 0) {
         ctx.header("Retry-After", Long.toString(wait));
         throw S3Error.slowDown();
       }
-      dispatch(ctx, caller.principal(), target, new S3Query(query));
+      dispatch(ctx, operation, caller.principal(), target, q);
     } catch (S3Error e) {
       error(ctx, e, target, requestId, head);
     } catch (RuntimeException e) {
@@ -125,58 +124,57 @@ public final class S3Endpoint {
     }
   }
 
-  /** NotImplemented or MethodNotAllowed for an operation other than those served here. */
-  private static void unserved(HandlerType method, Target target, S3Query q) {
-    boolean read = method == HandlerType.GET || method == HandlerType.HEAD;
+  /** The operations served here. */
+  enum Operation { LIST_BUCKETS, HEAD_BUCKET, GET_BUCKET_LOCATION, LIST_OBJECTS, HEAD_OBJECT, GET_OBJECT }
+
+  /**
+   * The operation a request asks for, decided before any check of the caller (nothing about the
+   * index is told, and a write's body need not be read).
+   *
+   * @throws S3Error NotImplemented or MethodNotAllowed for any other operation
+   */
+  static Operation operation(HandlerType method, Target target, S3Query q) {
+    boolean get = method == HandlerType.GET;
+    boolean head = method == HandlerType.HEAD;
     if (target.bucket() == null) {
-      if (!read) {
-        throw S3Error.methodNotAllowed();
+      if (get && q.isEmpty()) {
+        return Operation.LIST_BUCKETS;
       }
-      if (!q.isEmpty()) {
+      throw get || (head && !q.isEmpty()) ? S3Error.notImplemented() : S3Error.methodNotAllowed();
+    }
+    if (target.key() == null) {
+      if (!(get || head) || (q.hasSubresource() && !q.has("location"))) {
         throw S3Error.notImplemented();
       }
-    } else if (!read || (q.hasSubresource() && !(target.key() == null && q.has("location")))) {
+      return head ? Operation.HEAD_BUCKET : q.has("location") ? Operation.GET_BUCKET_LOCATION : Operation.LIST_OBJECTS;
+    }
+    if (!(get || head) || q.hasSubresource()) {
       throw S3Error.notImplemented();
     }
+    return head ? Operation.HEAD_OBJECT : Operation.GET_OBJECT;
   }
 
-  private void dispatch(Context ctx, Principal principal, Target target, S3Query q) throws Exception {
-    HandlerType method = ctx.method();
-    if (target.bucket() == null) {
-      if (method == HandlerType.GET && q.isEmpty()) {
-        buckets.list(ctx, principal);
-        return;
-      }
-      throw method == HandlerType.GET ? S3Error.notImplemented() : S3Error.methodNotAllowed();
-    }
+  private void dispatch(Context ctx, Operation operation, Principal principal, Target target, S3Query q)
+      throws Exception {
     String bucket = target.bucket();
-    if (target.key() == null) {
-      if (method == HandlerType.HEAD) {
-        buckets.head(ctx, principal, bucket);
-      } else if (method != HandlerType.GET) {
-        throw S3Error.notImplemented();
-      } else if (q.has("location")) {
-        buckets.location(ctx, principal, bucket);
-      } else if (q.hasSubresource()) {
-        throw S3Error.notImplemented();
-      } else {
+    switch (operation) {
+      case LIST_BUCKETS -> buckets.list(ctx, principal);
+      case HEAD_BUCKET -> buckets.head(ctx, principal, bucket);
+      case GET_BUCKET_LOCATION -> buckets.location(ctx, principal, bucket);
+      case LIST_OBJECTS -> {
         buckets.requireReadable(principal, bucket);
-        if ("2".equals(q.get("list-type"))) {
-          listings.listV2(ctx, principal, bucket, q);
-        } else if (q.get("list-type") != null) {
-          throw S3Error.invalidArgument("Invalid List Type specified in Request");
-        } else {
+        String listType = q.get("list-type");
+        if (listType == null) {
           listings.listV1(ctx, principal, bucket, q);
+        } else if (listType.equals("2")) {
+          listings.listV2(ctx, principal, bucket, q);
+        } else {
+          throw S3Error.invalidArgument("Invalid List Type specified in Request");
         }
       }
-      return;
-    }
-    if (method == HandlerType.HEAD && !q.hasSubresource()) {
-      objects.head(ctx, principal, buckets, target.bucket(), target.key(), q);
-    } else if (method == HandlerType.GET && !q.hasSubresource()) {
-      objects.get(ctx, principal, buckets, target.bucket(), target.key(), q);
-    } else {
-      throw S3Error.notImplemented();
+      case HEAD_OBJECT -> objects.head(ctx, principal, buckets, bucket, target.key(), q);
+      case GET_OBJECT -> objects.get(ctx, principal, buckets, bucket, target.key(), q);
+      default -> throw new IllegalStateException("unknown operation " + operation);
     }
   }
 

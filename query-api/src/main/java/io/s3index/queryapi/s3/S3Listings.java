@@ -183,23 +183,6 @@ final class S3Listings {
    * - _ . / *} as %XX, a space as '+' (form encoding, which the SDKs and tools decode).
    */
   static String encode(String value, boolean url) {
-    if (!url) {
-      return value;
-    }
-    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    StringBuilder b = new StringBuilder(bytes.length + 8);
-    for (byte x : bytes) {
-      int c = x & 0xff;
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '_' || c == '.' || c == '/' || c == '*') {
-        b.append((char) c);
-      } else if (c == ' ') {
-        b.append('+');
-      } else {
-        b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-      }
-    }
-    return b.toString();
+    return url ? PercentEncoding.encode(value, "-_./*", true) : value;
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import io.s3index.queryapi.access.Principal;
+import io.s3index.queryapi.listing.KeyListing;
 import io.s3index.queryapi.listing.ObjectRow;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.Map;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * HeadObject from the index (size, ETag, Last-Modified, Content-Type, user metadata, storage class,
@@ -22,30 +22,20 @@ import org.jdbi.v3.core.Jdbi;
  */
 final class S3Objects {
 
-  private static final String FIND = """
-      SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
-             metadata::text AS metadata
-      FROM objects
-      WHERE bucket = :bucket AND key = :key AND NOT deleted""";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final Jdbi jdbi;
+  private final KeyListing index;
   private final OriginProxy origin;
 
-  S3Objects(Jdbi jdbi, S3ApiConfig.Origin origin) {
-    this.jdbi = jdbi;
+  S3Objects(KeyListing index, S3ApiConfig.Origin origin) {
+    this.index = index;
     this.origin = origin == null ? null : new OriginProxy(origin);
   }
 
   void head(Context ctx, Principal principal, S3Buckets buckets, String bucket, String key, S3Query q)
       throws IOException {
     require(principal, buckets, bucket, key);
-    ObjectRow row = jdbi.withHandle(h -> h.createQuery(FIND)
-            .bind("bucket", bucket)
-            .bind("key", key)
-            .map((rs, c) -> ObjectRow.from(rs))
-            .findOne())
-        .orElseThrow(() -> S3Error.noSuchKey(bucket, key));
+    ObjectRow row = index.object(bucket, key).orElseThrow(() -> S3Error.noSuchKey(bucket, key));
     String versionId = q.get("versionId");
     if (versionId != null && !versionId.equals(row.versionId() == null ? "null" : row.versionId())) {
       // The index holds each key's current version only.

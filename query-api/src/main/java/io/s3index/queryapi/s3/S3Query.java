@@ -26,6 +26,11 @@ final class S3Query {
     this.params = params;
   }
 
+  /** The parameters in order, repeats kept. */
+  List<Map.Entry<String, String>> entries() {
+    return params;
+  }
+
   /** The first value of a parameter, or null. */
   String get(String name) {
     for (Map.Entry<String, String> e : params) {

@@ -92,19 +92,7 @@ final class SigV4 {
    * (A-Z a-z 0-9 - . _ ~) as %XX with upper-case hex; '/' kept unless {@code encodeSlash}.
    */
   static String uriEncode(String value, boolean encodeSlash) {
-    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    StringBuilder b = new StringBuilder(bytes.length + 16);
-    for (byte x : bytes) {
-      int c = x & 0xff;
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '.' || c == '_' || c == '~' || (c == '/' && !encodeSlash)) {
-        b.append((char) c);
-      } else {
-        b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-      }
-    }
-    return b.toString();
+    return PercentEncoding.encode(value, encodeSlash ? "-._~" : "-._~/", false);
   }
 
   static String sha256Hex(String text) {
