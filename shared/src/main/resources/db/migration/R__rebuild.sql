@@ -18,6 +18,8 @@ LANGUAGE plpgsql AS $$
 BEGIN
     DROP TABLE IF EXISTS objects_rebuild;
     DROP TABLE IF EXISTS objects_rebuild_events;
+    DROP TABLE IF EXISTS folder_stats_rebuild;
+    DROP TABLE IF EXISTS object_attrs_rebuild;
     CREATE TABLE objects_rebuild (LIKE objects INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
     -- ord: the order events were read in, which breaks ties between equal sequencers the way
     -- the live writer does (the first one applied stays).
@@ -33,6 +35,7 @@ BEGIN
         deleted      boolean          NOT NULL,
         removal      boolean          NOT NULL,
         metadata     text,
+        tags         text,
         event_time   timestamptz      NOT NULL
     );
 END
@@ -49,11 +52,11 @@ BEGIN
         RAISE EXCEPTION 'part % of % does not exist', part, parts;
     END IF;
     INSERT INTO objects_rebuild (bucket, key, size, etag, content_type, last_modified,
-                                 storage_class, version_id, sequencer, deleted, metadata,
+                                 storage_class, version_id, sequencer, deleted, metadata, tags,
                                  event_time, indexed_at)
     SELECT DISTINCT ON (bucket, key)
            bucket, key, size, etag, content_type, event_time, NULL, version_id, sequencer,
-           deleted, metadata::jsonb, event_time, now()
+           deleted, metadata::jsonb, tags::jsonb, event_time, now()
     FROM objects_rebuild_events
     WHERE NOT removal AND (hashtext(key) & 2147483647) % parts = part
     ORDER BY bucket, key, sequencer DESC, ord;
@@ -106,6 +109,21 @@ BEGIN
 END
 $$;
 
+-- 4b. The shadow's derived tables (V13: folder sizes, metadata and tag entries), filled from the
+-- loaded shadow in one pass each, and the statement triggers that keep them right through the
+-- version removals and the carry-over that follow.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_derive()
+LANGUAGE plpgsql AS $$
+BEGIN
+    DROP TABLE IF EXISTS folder_stats_rebuild;
+    DROP TABLE IF EXISTS object_attrs_rebuild;
+    CREATE TABLE folder_stats_rebuild (LIKE folder_stats INCLUDING ALL);
+    CREATE TABLE object_attrs_rebuild (LIKE object_attrs INCLUDING ALL);
+    PERFORM s3index_derive_fill('_rebuild');
+    PERFORM s3index_derive_triggers('_rebuild');
+END
+$$;
+
 -- 5. After the staged version removals are applied: the staging table is done with.
 CREATE OR REPLACE PROCEDURE s3index_rebuild_drop_staging()
 LANGUAGE plpgsql AS $$
@@ -136,6 +154,7 @@ BEGIN
     UPDATE objects_rebuild r
     SET content_type  = CASE WHEN r.content_type IS NULL AND r.metadata IS NULL THEN o.content_type ELSE r.content_type END,
         metadata      = CASE WHEN r.content_type IS NULL AND r.metadata IS NULL THEN o.metadata ELSE r.metadata END,
+        tags          = coalesce(o.tags, r.tags),
         storage_class = coalesce(r.storage_class, o.storage_class),
         version_xid   = CASE WHEN r.size = o.size AND r.last_modified = o.last_modified
                              THEN o.version_xid ELSE r.version_xid END
@@ -147,23 +166,23 @@ BEGIN
     SET change_xid = o.change_xid
     FROM objects o
     WHERE o.bucket = r.bucket AND o.key = r.key AND r.version_xid = o.version_xid
-      AND (r.etag, r.content_type, r.storage_class, r.version_id, r.metadata)
-          IS NOT DISTINCT FROM (o.etag, o.content_type, o.storage_class, o.version_id, o.metadata);
+      AND (r.etag, r.content_type, r.storage_class, r.version_id, r.metadata, r.tags)
+          IS NOT DISTINCT FROM (o.etag, o.content_type, o.storage_class, o.version_id, o.metadata, o.tags);
 
     UPDATE objects_rebuild r
     SET size = o.size, etag = o.etag, content_type = o.content_type, last_modified = o.last_modified,
         storage_class = o.storage_class, version_id = o.version_id, sequencer = o.sequencer,
-        deleted = o.deleted, metadata = o.metadata, event_time = o.event_time, indexed_at = o.indexed_at,
+        deleted = o.deleted, metadata = o.metadata, tags = o.tags, event_time = o.event_time, indexed_at = o.indexed_at,
         version_xid = o.version_xid, change_xid = o.change_xid, listed = o.listed
     FROM objects o
     WHERE o.bucket = r.bucket AND o.key = r.key
       AND ((o.listed AND o.sequencer >= r.sequencer) OR o.sequencer > r.sequencer);
 
     INSERT INTO objects_rebuild (bucket, key, size, etag, content_type, last_modified, storage_class,
-                                 version_id, sequencer, deleted, metadata, event_time, indexed_at,
+                                 version_id, sequencer, deleted, metadata, tags, event_time, indexed_at,
                                  version_xid, change_xid, listed)
     SELECT o.bucket, o.key, o.size, o.etag, o.content_type, o.last_modified, o.storage_class,
-           o.version_id, o.sequencer, o.deleted, o.metadata, o.event_time, o.indexed_at,
+           o.version_id, o.sequencer, o.deleted, o.metadata, o.tags, o.event_time, o.indexed_at,
            o.version_xid, o.change_xid, o.listed
     FROM objects o
     WHERE (o.listed OR o.deleted)
@@ -244,6 +263,32 @@ BEGIN
     DROP TRIGGER objects_stamp ON objects_retired;
     CREATE TRIGGER objects_stamp BEFORE UPDATE ON objects
         FOR EACH ROW EXECUTE FUNCTION objects_stamp();
+    -- The derived tables (V13) go with it, and the triggers that keep them now write the live ones.
+    IF to_regclass('folder_stats_rebuild') IS NULL THEN
+        RAISE EXCEPTION 'the shadow has no derived tables (s3index_rebuild_derive was not run)';
+    END IF;
+    DROP TRIGGER objects_derive_insert ON objects_retired;
+    DROP TRIGGER objects_derive_update ON objects_retired;
+    DROP TRIGGER objects_derive_delete ON objects_retired;
+    DROP TRIGGER objects_derive_insert ON objects;
+    DROP TRIGGER objects_derive_update ON objects;
+    DROP TRIGGER objects_derive_delete ON objects;
+    DROP TABLE folder_stats;
+    DROP TABLE object_attrs;
+    ALTER TABLE folder_stats_rebuild RENAME TO folder_stats;
+    ALTER TABLE object_attrs_rebuild RENAME TO object_attrs;
+    -- The copies' indexes take the names of the indexes they replace.
+    FOR old_index IN
+        SELECT i.relname AS name, t.relname AS owner, x.indisprimary AS is_primary
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+        WHERE x.indrelid IN ('folder_stats'::regclass, 'object_attrs'::regclass)
+    LOOP
+        new_index := CASE WHEN old_index.is_primary THEN old_index.owner || '_pkey' ELSE old_index.owner || '_present' END;
+        IF new_index <> old_index.name THEN
+            EXECUTE format('ALTER INDEX %I RENAME TO %I', old_index.name, new_index);
+        END IF;
+    END LOOP;
+    PERFORM s3index_derive_triggers('');
 END
 $$;
 

@@ -43,6 +43,7 @@ public final class BatchWriter {
   private static final String LOAD_PROGRESS = SQL.locate(BatchWriter.class, "load-progress");
   private static final String DEAD_LETTER = SQL.locate(BatchWriter.class, "insert-dead-letter");
   private static final String REGISTER_BUCKETS = SQL.locate(BatchWriter.class, "register-buckets");
+  private static final String QUEUE_TAGGED = SQL.locate(BatchWriter.class, "queue-tagged");
 
   /** The table a writer fills: the live index, or the shadow {@code ops rebuild} replays into. */
   public enum Target {
@@ -99,19 +100,32 @@ public final class BatchWriter {
   private final String upsertSql;
   private final String table;
   private final boolean enrichment;
+  private final boolean enrichTags;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** @param enrichment whether creates that carry no content type or metadata are queued for HeadObject */
   public BatchWriter(Jdbi jdbi, boolean enrichment) {
-    this(jdbi, enrichment, Target.LIVE);
+    this(jdbi, enrichment, false, Target.LIVE);
   }
 
   public BatchWriter(Jdbi jdbi, boolean enrichment, Target target) {
+    this(jdbi, enrichment, false, target);
+  }
+
+  /**
+   * @param enrichTags whether enrichment also asks for tags: creates that carry no tags are queued
+   *     too, and so are objects named by tagging events (which are otherwise ignored)
+   */
+  public BatchWriter(Jdbi jdbi, boolean enrichment, boolean enrichTags, Target target) {
     if (enrichment && target != Target.LIVE) {
       throw new IllegalArgumentException("only the live index queues enrichment");
     }
+    if (enrichTags && !enrichment) {
+      throw new IllegalArgumentException("tag enrichment is part of enrichment");
+    }
     this.jdbi = jdbi;
     this.enrichment = enrichment;
+    this.enrichTags = enrichTags;
     this.upsertSql = enrichment ? UPSERT_AND_QUEUE : UPSERT;
     this.table = target.table();
   }
@@ -251,8 +265,13 @@ public final class BatchWriter {
   private ApplyResult applyEvents(Handle handle, List<ObjectEvent> events) {
     List<ObjectEvent> regular = new ArrayList<>(events.size());
     List<ObjectEvent> versionRemovals = new ArrayList<>();
+    List<ObjectEvent> tagged = new ArrayList<>();
     for (ObjectEvent e : events) {
-      (e.kind() == ObjectEvent.Kind.VERSION_REMOVED ? versionRemovals : regular).add(e);
+      switch (e.kind()) {
+        case VERSION_REMOVED -> versionRemovals.add(e);
+        case TAGGED -> tagged.add(e);
+        default -> regular.add(e);
+      }
     }
     int changed = 0;
     int queued = 0;
@@ -266,6 +285,12 @@ public final class BatchWriter {
     }
     for (List<ObjectEvent> round : rounds(versionRemovals)) {
       changed += removeVersions(handle, round);
+    }
+    if (enrichTags && !tagged.isEmpty()) {
+      queued += handle.createUpdate(QUEUE_TAGGED)
+          .bindArray("buckets", String.class, tagged.stream().map(ObjectEvent::bucket).toList())
+          .bindArray("keys", String.class, tagged.stream().map(ObjectEvent::key).toList())
+          .execute();
     }
     return new ApplyResult(changed, events.size() - changed, queued);
   }
@@ -283,6 +308,7 @@ public final class BatchWriter {
     List<String> eventTimes = new ArrayList<>(n);
     List<String> contentTypes = new ArrayList<>(n);
     List<String> metadata = new ArrayList<>(n);
+    List<String> tags = new ArrayList<>(n);
     for (ObjectEvent e : winners) {
       buckets.add(e.bucket());
       keys.add(e.key());
@@ -294,14 +320,16 @@ public final class BatchWriter {
       eventTimes.add(e.eventTime().toString());
       contentTypes.add(e.contentType());
       metadata.add(metadataJson(e.metadata()));
+      tags.add(metadataJson(e.tags()));
     }
     if (!enrichment) {
       int applied = bindUpsert(handle.createUpdate(upsertSql).define("table", table), buckets, keys, sizes, etags, versionIds,
-          sequencers, deleted, eventTimes, contentTypes, metadata).execute();
+          sequencers, deleted, eventTimes, contentTypes, metadata, tags).execute();
       return new int[] {applied, 0};
     }
     return bindUpsert(handle.createQuery(upsertSql), buckets, keys, sizes, etags, versionIds,
-        sequencers, deleted, eventTimes, contentTypes, metadata)
+        sequencers, deleted, eventTimes, contentTypes, metadata, tags)
+        .bind("enrichTags", enrichTags)
         .map((rs, ctx) -> new int[] {rs.getInt("applied"), rs.getInt("queued")})
         .one();
   }
@@ -310,7 +338,7 @@ public final class BatchWriter {
   private static <S extends SqlStatement<S>> S bindUpsert(S statement, List<String> buckets,
       List<String> keys, List<Long> sizes, List<String> etags, List<String> versionIds,
       List<String> sequencers, List<Boolean> deleted, List<String> eventTimes,
-      List<String> contentTypes, List<String> metadata) {
+      List<String> contentTypes, List<String> metadata, List<String> tags) {
     return statement
         .bindArray("buckets", String.class, buckets)
         .bindArray("keys", String.class, keys)
@@ -321,7 +349,8 @@ public final class BatchWriter {
         .bindArray("deleted", Boolean.class, deleted)
         .bindArray("eventTimes", String.class, eventTimes)
         .bindArray("contentTypes", String.class, contentTypes)
-        .bindArray("metadata", String.class, metadata);
+        .bindArray("metadata", String.class, metadata)
+        .bindArray("tags", String.class, tags);
   }
 
   private int removeVersions(Handle handle, List<ObjectEvent> round) {
@@ -363,7 +392,7 @@ public final class BatchWriter {
         }));
   }
 
-  /** User metadata as the JSON text the index stores (null stays null); also used by ops rebuild. */
+  /** User metadata or tags as the JSON text the index stores (null stays null); also used by ops rebuild. */
   public static String metadataJson(Map<String, String> metadata) {
     if (metadata == null) {
       return null;

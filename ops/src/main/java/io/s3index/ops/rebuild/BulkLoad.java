@@ -57,11 +57,17 @@ final class BulkLoad {
         .toList();
     Concurrently.run(database.config(), "SET maintenance_work_mem = '256MB'", builds, jobs);
     database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_attach_primary_key()"));
+    long deriving = System.nanoTime();
+    database.jdbi().useHandle(h -> {
+      h.execute("SET work_mem = '256MB'");
+      h.execute("CALL s3index_rebuild_derive()");
+    });
     long removing = System.nanoTime();
     int removals = applyStagedRemovals();
     database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_drop_staging()"));
     out.printf(Locale.ROOT, "reduced to the newest event per key in %.1f s, indexed in %.1f s, "
-        + "%,d version removals applied in %.1f s%n", (indexing - loading) / 1e9, (removing - indexing) / 1e9,
+        + "folder sizes and metadata entries derived in %.1f s, %,d version removals applied in %.1f s%n",
+        (indexing - loading) / 1e9, (deriving - indexing) / 1e9, (removing - deriving) / 1e9,
         removals, (System.nanoTime() - removing) / 1e9);
   }
 

@@ -23,7 +23,7 @@ import org.postgresql.PGConnection;
 final class StagingCopier implements AutoCloseable {
 
   private static final String COPY = "COPY objects_rebuild_events (ord, bucket, key, size, etag, "
-      + "content_type, version_id, sequencer, deleted, removal, metadata, event_time) FROM STDIN";
+      + "content_type, version_id, sequencer, deleted, removal, metadata, tags, event_time) FROM STDIN";
 
   private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "rebuild-copy");
@@ -66,6 +66,9 @@ final class StagingCopier implements AutoCloseable {
   private byte[] encode(List<ObjectEvent> events) {
     StringBuilder b = new StringBuilder(events.size() * 200);
     for (ObjectEvent e : events) {
+      if (e.kind() == ObjectEvent.Kind.TAGGED) {
+        continue; // changes no column an event sets; enriched tags are carried over at the swap
+      }
       b.append(ord++).append('\t');
       field(b, e.bucket());
       field(b, e.key());
@@ -77,6 +80,7 @@ final class StagingCopier implements AutoCloseable {
       b.append(e.kind() != ObjectEvent.Kind.CREATED).append('\t');
       b.append(e.kind() == ObjectEvent.Kind.VERSION_REMOVED).append('\t');
       field(b, BatchWriter.metadataJson(e.metadata()));
+      field(b, BatchWriter.metadataJson(e.tags()));
       b.append(e.eventTime()).append('\n');
     }
     return b.toString().getBytes(StandardCharsets.UTF_8);

@@ -25,7 +25,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
     description = {
         "Walk the bucket (ListObjectsV2) and the index side by side in key order and report objects",
         "missing from the index, extra in it, and changed (size or ETag). --fix repairs them, except",
-        "rows that events changed while the walk ran (the events are newer than the listing)."})
+        "rows that events changed while the walk ran (the events are newer than the listing).",
+        "Then checks the kept folder sizes (objects, bytes, newest change) of the bucket's folders under",
+        "the prefix against a count of the index; --fix recomputes the bucket's."})
 public final class ReconcileCommand implements Callable<Integer> {
 
   private static final int SAMPLES = 10;
@@ -152,6 +154,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         writer.register(bucket);
       }
       progress.finish(compared);
+      folderSizes(database, out);
     }
     out.printf(Locale.ROOT, "bucket %s%s: %,d compared; %,d missing from the index, %,d extra in it, %,d changed%n",
         bucket, prefix == null ? "" : "/" + prefix, compared, missing[0], extra[0], changed[0]);
@@ -166,6 +169,25 @@ public final class ReconcileCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** Compares the kept folder sizes with a count of the index; with --fix, recomputes them. */
+  private void folderSizes(Database database, PrintWriter out) {
+    List<String> drift = database.jdbi().withHandle(h -> h.createQuery(
+            "SELECT * FROM s3index_folder_stats_drift(:bucket, :under)")
+        .bind("bucket", bucket).bind("under", prefix == null ? "" : prefix)
+        .map((rs, c) -> String.format(Locale.ROOT, "%s (counted: %d objects, %d bytes; kept: %d objects, %d bytes%s)",
+            rs.getString("prefix").isEmpty() ? "(bucket)" : rs.getString("prefix"),
+            rs.getLong("objects"), rs.getLong("bytes"), rs.getLong("kept_objects"), rs.getLong("kept_bytes"),
+            java.util.Objects.equals(rs.getObject("newest"), rs.getObject("kept_newest")) ? "" : "; newest differs"))
+        .list());
+    out.printf(Locale.ROOT, "folder sizes: %,d folder(s) differ from a count of the index%n", drift.size());
+    print(out, "differing", drift.subList(0, Math.min(SAMPLES, drift.size())), drift.size());
+    if (fix && !drift.isEmpty()) {
+      long written = database.jdbi().inTransaction(h -> h.createQuery(
+              "SELECT s3index_folder_stats_repair(:bucket)").bind("bucket", bucket).mapTo(Long.class).one());
+      out.printf(Locale.ROOT, "folder sizes of bucket %s recomputed: %,d folder(s)%n", bucket, written);
+    }
   }
 
   private ListedObjects.Listed listed(S3Object s) {

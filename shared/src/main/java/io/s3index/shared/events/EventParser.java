@@ -156,7 +156,8 @@ public final class EventParser {
         eventTime,
         eventName,
         described.contentType(),
-        described.metadata());
+        described.metadata(),
+        created ? tags(object, where) : null);
   }
 
   private ParsedMessage parseEventBridge(JsonNode root) {
@@ -164,6 +165,7 @@ public final class EventParser {
     ObjectEvent.Kind kind = switch (detailType) {
       case "Object Created" -> ObjectEvent.Kind.CREATED;
       case "Object Deleted" -> ObjectEvent.Kind.REMOVED;
+      case "Object Tags Added", "Object Tags Deleted" -> ObjectEvent.Kind.TAGGED;
       default -> null;
     };
     if (kind == null) {
@@ -190,6 +192,23 @@ public final class EventParser {
         sequencer(optionalText(object, "sequencer"), eventTime, "detail.object"),
         eventTime,
         reason == null ? detailType : detailType + ":" + reason)), 0);
+  }
+
+  /** Ceph's {@code object.tags} ({@code key}/{@code val} pairs), or null where the event has none. */
+  private static Map<String, String> tags(JsonNode object, String where) {
+    JsonNode ceph = object.get("tags");
+    if (ceph == null || !ceph.isArray()) {
+      return null;
+    }
+    Map<String, String> tags = new TreeMap<>();
+    for (JsonNode pair : ceph) {
+      String name = pair.path("key").asText("");
+      if (!name.isEmpty()) {
+        tags.put(EventLimits.checkText(name, where + " tag name"),
+            EventLimits.checkText(pair.path("val").asText(""), where + " tag \"" + name + "\""));
+      }
+    }
+    return tags;
   }
 
   private record Described(String contentType, Map<String, String> metadata) {
@@ -258,15 +277,16 @@ public final class EventParser {
   /** The index's view of an S3 event name, or null when the event changes nothing it holds. */
   static ObjectEvent.Kind kindOf(String eventName) {
     String name = eventName.startsWith("s3:") ? eventName.substring(3) : eventName;
-    if (name.startsWith("ObjectCreated:")) {
-      return ObjectEvent.Kind.CREATED;
-    }
     return switch (name) {
+      // MinIO reports tag and lock changes as ObjectCreated: they create nothing.
+      case "ObjectCreated:PutTagging", "ObjectCreated:DeleteTagging",
+          "ObjectTagging:Put", "ObjectTagging:Delete" -> ObjectEvent.Kind.TAGGED;
+      case "ObjectCreated:PutRetention", "ObjectCreated:PutLegalHold" -> null;
       case "ObjectRemoved:Delete",
           "ObjectRemoved:DeleteMarkerCreated",
           "LifecycleExpiration:Delete",
           "LifecycleExpiration:DeleteMarkerCreated" -> ObjectEvent.Kind.REMOVED;
-      default -> null;
+      default -> name.startsWith("ObjectCreated:") ? ObjectEvent.Kind.CREATED : null;
     };
   }
 

@@ -50,6 +50,11 @@ public final class S3EventFormat {
         ObjectNode user = object.putObject("userMetadata");
         event.metadata().forEach((k, v) -> user.put("X-Amz-Meta-" + k, v));
       }
+      // Ceph's field for the object's tags.
+      if (event.tags() != null) {
+        com.fasterxml.jackson.databind.node.ArrayNode tags = object.putArray("tags");
+        event.tags().forEach((k, v) -> tags.addObject().put("key", k).put("val", v));
+      }
     }
     if (event.versionId() != null) {
       object.put("versionId", event.versionId());

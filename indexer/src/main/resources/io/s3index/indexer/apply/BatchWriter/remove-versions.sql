@@ -9,7 +9,7 @@ FROM unnest(:buckets::text[], :keys::text[], :versionIds::text[], :sequencers::t
             :eventTimes::timestamptz[])
      AS b (bucket, key, version_id, sequencer, event_time)
 ON CONFLICT (bucket, key) DO UPDATE
-SET size = 0, etag = NULL, content_type = NULL, storage_class = NULL, metadata = NULL,
+SET size = 0, etag = NULL, content_type = NULL, storage_class = NULL, metadata = NULL, tags = NULL,
     last_modified  = EXCLUDED.last_modified,
     version_id     = EXCLUDED.version_id,
     sequencer      = EXCLUDED.sequencer,

@@ -7,14 +7,14 @@
 -- two are kept equal by BatchWriterIT, which runs every case through both.
 WITH applied AS (
     INSERT INTO objects AS o (bucket, key, size, etag, content_type, last_modified, storage_class,
-                              version_id, sequencer, deleted, metadata, event_time, indexed_at)
+                              version_id, sequencer, deleted, metadata, tags, event_time, indexed_at)
     SELECT b.bucket, b.key, b.size, b.etag, b.content_type, b.event_time, NULL,
-           b.version_id, b.sequencer, b.deleted, b.metadata::jsonb, b.event_time, now()
+           b.version_id, b.sequencer, b.deleted, b.metadata::jsonb, b.tags::jsonb, b.event_time, now()
     FROM unnest(:buckets::text[], :keys::text[], :sizes::bigint[], :etags::text[],
                 :versionIds::text[], :sequencers::text[], :deleted::boolean[],
-                :eventTimes::timestamptz[], :contentTypes::text[], :metadata::text[])
+                :eventTimes::timestamptz[], :contentTypes::text[], :metadata::text[], :tags::text[])
          AS b (bucket, key, size, etag, version_id, sequencer, deleted, event_time, content_type,
-               metadata)
+               metadata, tags)
     ON CONFLICT (bucket, key) DO UPDATE
     SET size          = EXCLUDED.size,
         etag          = EXCLUDED.etag,
@@ -25,11 +25,12 @@ WITH applied AS (
         sequencer     = EXCLUDED.sequencer,
         deleted       = EXCLUDED.deleted,
         metadata      = EXCLUDED.metadata,
+        tags          = EXCLUDED.tags,
         event_time    = EXCLUDED.event_time,
         indexed_at    = EXCLUDED.indexed_at,
         listed        = false
     WHERE o.sequencer < EXCLUDED.sequencer
-    RETURNING o.bucket, o.key, o.sequencer, o.deleted, o.content_type IS NULL AND o.metadata IS NULL AS bare
+    RETURNING o.bucket, o.key, o.sequencer, o.deleted, (o.content_type IS NULL AND o.metadata IS NULL) OR (CAST(:enrichTags AS boolean) AND o.tags IS NULL) AS bare
 ), queued AS (
     INSERT INTO enrichment_queue AS q (bucket, key, sequencer)
     SELECT bucket, key, sequencer FROM applied WHERE NOT deleted AND bare

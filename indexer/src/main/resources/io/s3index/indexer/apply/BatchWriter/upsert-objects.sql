@@ -5,14 +5,14 @@
 -- delete's sequencer, so a late, older create cannot bring the object back. The update count is
 -- the number of events that changed the index.
 INSERT INTO <table> AS o (bucket, key, size, etag, content_type, last_modified, storage_class,
-                          version_id, sequencer, deleted, metadata, event_time, indexed_at)
+                          version_id, sequencer, deleted, metadata, tags, event_time, indexed_at)
 SELECT b.bucket, b.key, b.size, b.etag, b.content_type, b.event_time, NULL,
-       b.version_id, b.sequencer, b.deleted, b.metadata::jsonb, b.event_time, now()
+       b.version_id, b.sequencer, b.deleted, b.metadata::jsonb, b.tags::jsonb, b.event_time, now()
 FROM unnest(:buckets::text[], :keys::text[], :sizes::bigint[], :etags::text[],
             :versionIds::text[], :sequencers::text[], :deleted::boolean[],
-            :eventTimes::timestamptz[], :contentTypes::text[], :metadata::text[])
+            :eventTimes::timestamptz[], :contentTypes::text[], :metadata::text[], :tags::text[])
      AS b (bucket, key, size, etag, version_id, sequencer, deleted, event_time, content_type,
-           metadata)
+           metadata, tags)
 ON CONFLICT (bucket, key) DO UPDATE
 SET size           = EXCLUDED.size,
     etag           = EXCLUDED.etag,
@@ -23,6 +23,7 @@ SET size           = EXCLUDED.size,
     sequencer      = EXCLUDED.sequencer,
     deleted        = EXCLUDED.deleted,
     metadata       = EXCLUDED.metadata,
+    tags           = EXCLUDED.tags,
     event_time     = EXCLUDED.event_time,
     indexed_at     = EXCLUDED.indexed_at,
     listed         = false
