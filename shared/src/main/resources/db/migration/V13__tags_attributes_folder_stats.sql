@@ -164,7 +164,36 @@ DECLARE
     lowered  text;
     buckets  text[];
     prefixes text[];
+    removes  boolean;
+    written  boolean;
+    attributed boolean;
 BEGIN
+    -- Cheap exits first: most statements write nothing here (an upsert whose rows all conflicted
+    -- fires its INSERT trigger with no rows) or carry no metadata or tags.
+    IF TG_OP = 'INSERT' THEN
+        SELECT count(*) > 0, coalesce(bool_or(n.metadata IS NOT NULL OR n.tags IS NOT NULL), false)
+        INTO written, attributed FROM new_rows n;
+        IF NOT written THEN
+            RETURN NULL;
+        END IF;
+        removes := false;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT count(*) > 0, coalesce(bool_or(o.metadata IS NOT NULL OR o.tags IS NOT NULL), false)
+        INTO written, attributed FROM old_rows o;
+        IF NOT written THEN
+            RETURN NULL;
+        END IF;
+        removes := true;
+    ELSE
+        SELECT count(*) > 0, coalesce(bool_or(o.metadata IS NOT NULL OR o.tags IS NOT NULL), false)
+        INTO written, attributed FROM old_rows o;
+        IF NOT written THEN
+            RETURN NULL;
+        END IF;
+        attributed := attributed OR EXISTS (SELECT 1 FROM new_rows n WHERE n.metadata IS NOT NULL OR n.tags IS NOT NULL);
+        removes := true;
+    END IF;
+
     -- Every written row as (bucket, key, was_live, old_size, old_lm, old_metadata, old_tags,
     -- is_live, new_size, new_lm, new_metadata, new_tags); the old_ columns are NULL unless the row
     -- was live before, the new_ ones unless it is live after.
@@ -216,7 +245,9 @@ BEGIN
         FROM lowered l
         WHERE l.removed >= (SELECT max(s.newest) FROM %s s WHERE s.bucket = l.bucket AND s.prefix = l.prefix)$q$,
         changes, stats);
-    EXECUTE lowered INTO buckets, prefixes;
+    IF removes THEN
+        EXECUTE lowered INTO buckets, prefixes;
+    END IF;
     IF buckets IS NOT NULL THEN
         -- Before the upsert, every row this statement will lock, in one ordered pass (its own
         -- stripe's rows of every touched folder, all stripes of those folders): two writers lock
@@ -255,7 +286,9 @@ BEGIN
 
     -- Asked again, now that this statement's rows are locked and written: a writer that committed
     -- in between may have recomputed a folder while this one's removal was not yet visible to it.
-    EXECUTE lowered INTO buckets, prefixes;
+    IF removes THEN
+        EXECUTE lowered INTO buckets, prefixes;
+    END IF;
     IF buckets IS NOT NULL THEN
         EXECUTE format($q$
             SELECT 1 FROM %s s JOIN unnest($1::text[], $2::text[]) AS t (bucket, prefix)
@@ -284,6 +317,9 @@ BEGIN
     END IF;
 
     -- Metadata and tag entries: the old ones the row no longer has go, the new ones come.
+    IF NOT attributed THEN
+        RETURN NULL;
+    END IF;
     EXECUTE format($q$
         WITH c AS (%s)
         DELETE FROM %s a

@@ -57,6 +57,10 @@ class ConcurrentWalkIT {
           if (!body.path("pagination").path("has_next").asBoolean()) {
             break;
           }
+          // Every page after the first sees at least one more write than the page before it.
+          int before = writes.get();
+          io.s3index.testing.Waits.until("a write between two pages", java.time.Duration.ofSeconds(10),
+              () -> writes.get() > before, () -> writes.get() + " writes");
           body = api.get(base + "&cursor=" + body.path("pagination").path("next_cursor").asText()).body();
         }
       } finally {

@@ -80,7 +80,7 @@ public final class KeyListing {
   static Optional<ObjectRow> find(Jdbi jdbi, String bucket, String key, String etag, String versionId) {
     return jdbi.withHandle(handle -> handle.createQuery("""
             SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
-                   metadata::text AS metadata
+                   metadata::text AS metadata, tags::text AS tags
             FROM objects
             WHERE bucket = :bucket AND key = :key AND NOT deleted
               AND (CAST(:etag AS text) IS NULL OR etag = :etag)
@@ -122,6 +122,6 @@ public final class KeyListing {
       }
     }
     return new ListingRequest(r.bucket(), r.maxKeys(), SortField.KEY, false, prefix, delimiter,
-        startAfter, null, null, null, null, null, null, false, cursor, scope);
+        startAfter, null, null, null, null, null, null, List.of(), false, false, cursor, scope);
   }
 }

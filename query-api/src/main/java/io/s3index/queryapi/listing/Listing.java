@@ -52,7 +52,14 @@ final class Listing {
    */
   record Page(List<ObjectRow> rows, List<String> commonPrefixes, boolean hasNext,
       boolean hasPrevious, String nextCursor, String previousCursor, Long totalCount,
-      boolean totalIsEstimate, String snapshot) {}
+      boolean totalIsEstimate, String snapshot, List<FolderStats.Sizes> folders) {
+
+    Page(List<ObjectRow> rows, List<String> commonPrefixes, boolean hasNext, boolean hasPrevious,
+        String nextCursor, String previousCursor, Long totalCount, boolean totalIsEstimate, String snapshot) {
+      this(rows, commonPrefixes, hasNext, hasPrevious, nextCursor, previousCursor, totalCount,
+          totalIsEstimate, snapshot, null);
+    }
+  }
 
   /**
    * Reads a page. A walk's first page is read in a repeatable-read transaction that also takes
@@ -91,7 +98,7 @@ final class Listing {
     }
     long[] total = total(request);
     return new Page(page.rows(), page.commonPrefixes(), page.hasNext(), page.hasPrevious(),
-        page.nextCursor(), page.previousCursor(), total[0], total[1] != 0, page.snapshot());
+        page.nextCursor(), page.previousCursor(), total[0], total[1] != 0, page.snapshot(), page.folders());
   }
 
   /**
@@ -100,6 +107,12 @@ final class Listing {
    * #EXACT_COUNTS} exact counts run at once, so totals never hold every connection of the pool.
    */
   private long[] total(ListingRequest request) {
+    if (request.totalIsAFolderSize()) {
+      // Exact at once from the kept folder sizes: no count of the folder's objects.
+      String folder = request.prefix() == null ? "" : request.prefix();
+      return new long[] {jdbi.withHandle(h -> FolderStats.of(h, request.bucket(), List.of(folder)))
+          .get(0).objects(), 0};
+    }
     ListingSql.Statement count = ListingSql.count(request);
     if (exactCounts.tryAcquire()) {
       try {
@@ -197,6 +210,6 @@ final class Listing {
       }
     }
     return new Page(rows, prefixes, w.next() != null, w.previous() != null, w.next(), w.previous(), null, false,
-        snapshot);
+        snapshot, r.includeStats() ? FolderStats.of(handle, r.bucket(), prefixes) : null);
   }
 }

@@ -29,19 +29,67 @@ import java.util.regex.Pattern;
  * @param maxSize largest size, inclusive, or null
  * @param modifiedAfter exclusive lower bound on last_modified, or null
  * @param modifiedBefore exclusive upper bound on last_modified, or null
+ * @param attributes user metadata and tag filters, all of which must match (empty for none)
+ * @param includeStats whether a folder page carries the sizes of its common prefixes
  * @param cursor the decoded cursor, or null for the first page
  * @param scope the fingerprint of bucket, filters and sort that cursors are bound to
  */
 record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean descending,
     String prefix, String delimiter, String startAfter, String contentType,
     String contentTypePrefix, Long minSize, Long maxSize, OffsetDateTime modifiedAfter,
-    OffsetDateTime modifiedBefore, boolean includeTotal, Cursor cursor, String scope) {
+    OffsetDateTime modifiedBefore, List<AttributeFilter> attributes, boolean includeTotal,
+    boolean includeStats, Cursor cursor, String scope) {
+
+  /**
+   * {@code metadata.<name>=<value>} or {@code tag.<name>=<value>}: the object's user metadata entry
+   * (name lower-case, as S3 keeps it) or tag {@code name} has exactly {@code value}, or, when
+   * {@code value} is null ({@code =*}), the object has that entry at all.
+   */
+  record AttributeFilter(boolean tag, String name, String value) {
+
+    /** The entry's name as object_attrs holds it (before its cut to 130 characters). */
+    String entry() {
+      return (tag ? "t:" : "m:") + name;
+    }
+
+    /** The jsonb column of objects that holds the entry. */
+    String column() {
+      return tag ? "o.tags" : "o.metadata";
+    }
+
+    String parameter() {
+      return (tag ? "tag." : "metadata.") + name;
+    }
+  }
+
+  /** At most this many metadata and tag filters in one request. */
+  static final int MAX_ATTRIBUTE_FILTERS = 10;
+
+  /**
+   * The filter whose index entries drive a key-ordered scan: the first one with a value (most
+   * selective as a rule), else the first one. Null without attribute filters.
+   */
+  AttributeFilter drivingAttribute() {
+    return attributes.stream().filter(a -> a.value() != null).findFirst()
+        .orElse(attributes.isEmpty() ? null : attributes.get(0));
+  }
+
+  /**
+   * Whether the total can be read from the kept folder sizes: no filter other than a prefix
+   * ending in '/' (or none), and no start_after.
+   */
+  boolean totalIsAFolderSize() {
+    return (prefix == null || prefix.endsWith("/")) && startAfter == null && contentType == null
+        && contentTypePrefix == null && minSize == null && maxSize == null && modifiedAfter == null
+        && modifiedBefore == null && attributes.isEmpty();
+  }
 
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int MAX_PAGE_SIZE = 1000;
   static final List<String> PARAMETERS = List.of("page_size", "cursor", "sort_by", "sort_order",
       "prefix", "delimiter", "start_after", "content_type", "min_size", "max_size",
-      "modified_after", "modified_before", "include_total");
+      "modified_after", "modified_before", "include_total", "include_stats", "metadata.<name>",
+      "tag.<name>");
   private static final Set<String> KNOWN = Set.copyOf(PARAMETERS);
   /** A whole number as ASCII digits, no sign, small enough for a long. */
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
@@ -50,7 +98,26 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
 
   static ListingRequest parse(String bucket, Map<String, List<String>> query, CursorCodec cursors) {
     Map<String, String> errors = new LinkedHashMap<>();
+    List<AttributeFilter> attributes = new java.util.ArrayList<>();
     for (Map.Entry<String, List<String>> e : query.entrySet()) {
+      String name = e.getKey();
+      boolean tag = name.startsWith("tag.");
+      if (tag || name.startsWith("metadata.")) {
+        String entry = name.substring(tag ? 4 : 9);
+        String value = e.getValue().isEmpty() ? "" : e.getValue().get(0);
+        if (entry.isEmpty() || entry.length() > 128 || entry.chars().anyMatch(c -> c < 0x20)) {
+          errors.put(name, "needs a name of 1 to 128 characters after the dot, without control characters");
+        } else if (e.getValue().size() > 1) {
+          errors.put(name, "given more than once");
+        } else if (value.indexOf('\0') >= 0 || value.length() > 2048) {
+          errors.put(name, "must be at most 2048 characters, without NUL");
+        } else {
+          // S3 keeps user metadata names lower-case; tag names are case-sensitive.
+          attributes.add(new AttributeFilter(tag, tag ? entry : entry.toLowerCase(Locale.ROOT),
+              value.equals("*") ? null : value));
+        }
+        continue;
+      }
       if (!KNOWN.contains(e.getKey())) {
         errors.put(e.getKey(), "unknown parameter; accepted: " + String.join(", ", PARAMETERS));
       } else if (e.getValue().size() > 1) {
@@ -132,15 +199,37 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
         || modifiedAfter != null || modifiedBefore != null)) {
       errors.put("delimiter", "cannot be combined with content_type, size or time filters");
     }
+    if (attributes.size() > MAX_ATTRIBUTE_FILTERS) {
+      errors.put("metadata.<name>", "at most " + MAX_ATTRIBUTE_FILTERS + " metadata and tag filters at once");
+    }
+    boolean includeStats = false;
+    String rawStats = p.get("include_stats");
+    if (rawStats != null) {
+      if (rawStats.equals("true")) {
+        includeStats = true;
+        if (!"/".equals(delimiter)) {
+          errors.put("include_stats", "works only with delimiter=/ (folder sizes are kept for prefixes ending in /)");
+        }
+      } else if (!rawStats.equals("false")) {
+        errors.put("include_stats", "must be true or false");
+      }
+    }
     if (!errors.isEmpty()) {
       throw ApiProblem.validation(errors);
     }
 
-    String scope = CursorCodec.scopeOf(String.join("\u0000", "v2", bucket,
+    String fingerprint = String.join("\u0000", "v2", bucket,
         sortBy.parameterValue(), descending ? "desc" : "asc", str(prefix), str(delimiter),
         str(startAfter), str(contentType), str(contentTypePrefix), str(minSize), str(maxSize),
         str(modifiedAfter == null ? null : modifiedAfter.toInstant()),
-        str(modifiedBefore == null ? null : modifiedBefore.toInstant())));
+        str(modifiedBefore == null ? null : modifiedBefore.toInstant()));
+    if (!attributes.isEmpty()) {
+      // Appended only when present, so that cursors of listings without them stay valid.
+      fingerprint += "\u0000" + attributes.stream()
+          .map(a -> a.parameter() + "=" + (a.value() == null ? "*" : a.value()))
+          .sorted().collect(java.util.stream.Collectors.joining("\u0001"));
+    }
+    String scope = CursorCodec.scopeOf(fingerprint);
     Cursor cursor = null;
     String rawCursor = p.get("cursor");
     if (rawCursor != null) {
@@ -163,8 +252,8 @@ record ListingRequest(String bucket, int pageSize, SortField sortBy, boolean des
     return new ListingRequest(bucket, pageSize, sortBy, descending,
         prefix == null || prefix.isEmpty() ? null : prefix, delimiter,
         startAfter == null || startAfter.isEmpty() ? null : startAfter, contentType,
-        contentTypePrefix, minSize, maxSize, modifiedAfter, modifiedBefore, includeTotal, cursor,
-        scope);
+        contentTypePrefix, minSize, maxSize, modifiedAfter, modifiedBefore, List.copyOf(attributes),
+        includeTotal, includeStats, cursor, scope);
   }
 
   private static String str(Object value) {

@@ -39,6 +39,42 @@ public final class ListingRoutes {
   public void install(JavalinConfig config) {
     config.routes.get("/v1/buckets/{bucket}/objects", this::list);
     config.routes.get("/v1/buckets/{bucket}/objects/<key>", this::one);
+    config.routes.get("/v1/buckets/{bucket}/stats", this::stats);
+  }
+
+  /**
+   * {@code GET /v1/buckets/{bucket}/stats?prefix=P}: the kept sizes of one folder (P empty or
+   * ending in '/'; the whole bucket without it), exact, one index read.
+   */
+  private void stats(Context ctx) throws IOException {
+    String bucket = bucket(ctx);
+    Access.requireBucket(ctx, bucket);
+    Map<String, List<String>> query = QueryString.parse(ctx.queryString());
+    Map<String, String> errors = new LinkedHashMap<>();
+    for (Map.Entry<String, List<String>> e : query.entrySet()) {
+      if (!e.getKey().equals("prefix")) {
+        errors.put(e.getKey(), "unknown parameter; accepted: prefix");
+      } else if (e.getValue().size() > 1) {
+        errors.put(e.getKey(), "given more than once");
+      }
+    }
+    String prefix = QueryString.single(query, "prefix");
+    prefix = prefix == null ? "" : prefix;
+    String problem = ListingRequest.keyProblem(prefix);
+    if (problem != null) {
+      errors.put("prefix", problem);
+    } else if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+      errors.put("prefix", "must end in / (sizes are kept for folders) or be empty (the whole bucket)");
+    }
+    if (!errors.isEmpty()) {
+      throw ApiProblem.validation(errors);
+    }
+    Access.requireRead(ctx, bucket, prefix.isEmpty() ? null : prefix);
+    String folder = prefix;
+    FolderStats.Sizes sizes = jdbi.withHandle(h -> FolderStats.of(h, bucket, List.of(folder))).get(0);
+    JsonOut json = new JsonOut(256);
+    sizes.write(json);
+    send(ctx, json);
   }
 
   private void list(Context ctx) throws IOException {
@@ -58,6 +94,13 @@ public final class ListingRoutes {
       json.name("common_prefixes").beginArray();
       for (String prefix : page.commonPrefixes()) {
         json.string(prefix);
+      }
+      json.endArray();
+    }
+    if (page.folders() != null) {
+      json.name("folders").beginArray();
+      for (FolderStats.Sizes folder : page.folders()) {
+        folder.write(json);
       }
       json.endArray();
     }

@@ -80,7 +80,7 @@ final class ListingSql {
     s.defines().put("after", after);
     s.defines().put("order", sort.order(ascending));
     s.defines().put("limit", Integer.toString(r.pageSize() + 1));
-    return s;
+    return sort == SortField.KEY ? drivenByAttribute(s, r) : s;
   }
 
   /** A folder page; {@code visibleIn} as for {@link #flat}. */
@@ -114,17 +114,17 @@ final class ListingSql {
     s.defines().put("start", start);
     s.defines().put("direction", ascending ? "ASC" : "DESC");
     s.defines().put("next", ascending ? NEXT_ASCENDING : NEXT_DESCENDING);
-    return s;
+    return drivenByAttribute(s, r);
   }
 
   /** The exact count of what the request's filters match (no cursor, no snapshot). */
   static Statement count(ListingRequest r) {
-    return start(COUNT, r, null);
+    return drivenByAttribute(start(COUNT, r, null), r);
   }
 
   /** The planner's estimate of {@link #count}, as an {@code EXPLAIN (FORMAT JSON)} document. */
   static Statement estimate(ListingRequest r) {
-    return start(ESTIMATE, r, null);
+    return drivenByAttribute(start(ESTIMATE, r, null), r);
   }
 
   /** A scan runs ascending unless exactly one of "descending order" and "previous page" holds. */
@@ -143,7 +143,35 @@ final class ListingSql {
       binds.put("snapshot", visibleIn);
     }
     defines.put("filters", String.join(" ", filters(r, binds)));
+    defines.put("source", "objects o");
+    defines.put("drive", "");
+    defines.put("k", "o.key");
     return new Statement(template, defines, binds);
+  }
+
+  /**
+   * Drives a key-ordered scan by the entries of the request's most selective metadata or tag
+   * filter (see {@link ListingRequest#drivingAttribute}), when it has one: their index {@code
+   * (bucket, name, value, key)} (or {@code (bucket, name, key)} for "present") yields the matching
+   * keys in key order, so a page reads about as many entries as it returns, however rare the
+   * match. Every key condition then names {@code a.key}, equal to {@code o.key} by the join.
+   * Must run after every define is set.
+   */
+  private static Statement drivenByAttribute(Statement s, ListingRequest r) {
+    ListingRequest.AttributeFilter drive = r.drivingAttribute();
+    if (drive == null) {
+      return s;
+    }
+    s.defines().replaceAll((name, fragment) -> fragment.replace("o.key", "a.key"));
+    s.defines().put("source", "object_attrs a JOIN objects o ON o.bucket = a.bucket AND o.key = a.key");
+    s.defines().put("drive", drive.value() == null
+        ? "AND a.bucket = :bucket AND a.name = left(:driveName, 130)"
+        : "AND a.bucket = :bucket AND a.name = left(:driveName, 130) AND a.value = left(:driveValue, 128)");
+    s.binds().put("driveName", drive.entry());
+    if (drive.value() != null) {
+      s.binds().put("driveValue", drive.value());
+    }
+    return s;
   }
 
   /**
@@ -215,6 +243,26 @@ final class ListingSql {
     if (r.modifiedBefore() != null) {
       conditions.add("AND o.last_modified < :modifiedBefore");
       binds.put("modifiedBefore", r.modifiedBefore());
+    }
+    // Metadata and tags: each checked on the object's own jsonb (exact, whatever the entries'
+    // cut), and, for a scan not driven by entries (another sort), also as a probe of its entry, so
+    // that the planner may start from the entries when they are rare.
+    List<ListingRequest.AttributeFilter> attributes = r.attributes();
+    for (int i = 0; i < attributes.size(); i++) {
+      ListingRequest.AttributeFilter a = attributes.get(i);
+      binds.put("attrName" + i, a.name());
+      binds.put("attrEntry" + i, a.entry());
+      if (a.value() == null) {
+        conditions.add("AND " + a.column() + " ->> :attrName" + i + " IS NOT NULL");
+        conditions.add("AND EXISTS (SELECT 1 FROM object_attrs x WHERE x.bucket = o.bucket"
+            + " AND x.name = left(:attrEntry" + i + ", 130) AND x.key = o.key)");
+      } else {
+        binds.put("attrValue" + i, a.value());
+        conditions.add("AND " + a.column() + " ->> :attrName" + i + " = :attrValue" + i);
+        conditions.add("AND EXISTS (SELECT 1 FROM object_attrs x WHERE x.bucket = o.bucket"
+            + " AND x.name = left(:attrEntry" + i + ", 130) AND x.value = left(:attrValue" + i + ", 128)"
+            + " AND x.key = o.key)");
+      }
     }
     return conditions;
   }

@@ -22,9 +22,11 @@ public final class ObjectRow {
   private final byte[] versionId;
   /** A JSON object, or null. */
   private final byte[] metadata;
+  /** A JSON object, or null. */
+  private final byte[] tags;
 
   private ObjectRow(byte[] key, long size, byte[] etag, byte[] contentType, Instant lastModified,
-      byte[] storageClass, byte[] versionId, byte[] metadata) {
+      byte[] storageClass, byte[] versionId, byte[] metadata, byte[] tags) {
     this.key = key;
     this.size = size;
     this.etag = etag;
@@ -33,6 +35,7 @@ public final class ObjectRow {
     this.storageClass = storageClass;
     this.versionId = versionId;
     this.metadata = metadata;
+    this.tags = tags;
   }
 
   /** Reads the columns every object query selects, in {@code Listing}'s column order. */
@@ -54,7 +57,8 @@ public final class ObjectRow {
         rs.getObject(first + 4, OffsetDateTime.class).toInstant(),
         rs.getBytes(first + 5),
         rs.getBytes(first + 6),
-        rs.getBytes(first + 7));
+        rs.getBytes(first + 7),
+        rs.getBytes(first + 8));
   }
 
   public String key() {
@@ -109,6 +113,7 @@ public final class ObjectRow {
         .name("storage_class").string(storageClass)
         .name("version_id").string(versionId)
         .name("metadata").rawValue(metadata)
+        .name("tags").rawValue(tags)
         .endObject();
   }
 }

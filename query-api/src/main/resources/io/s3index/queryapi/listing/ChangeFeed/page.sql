@@ -14,7 +14,7 @@
 --   <limit>    page_size + 1, a validated number
 SELECT o.change_xid::text AS change_xid, o.deleted, o.sequencer,
        o.key, o.size, o.etag, o.content_type, o.last_modified, o.storage_class, o.version_id,
-       o.metadata::text AS metadata
+       o.metadata::text AS metadata, o.tags::text AS tags
 FROM objects o
 WHERE o.bucket = :bucket
   AND o.change_xid >= pg_snapshot_xmin(CAST(:from AS pg_snapshot))
