@@ -53,9 +53,9 @@ public final class Indexer implements AutoCloseable {
     this.metrics = new IndexerMetrics(stats, config.metricsPort(), this::problem);
     this.enricher = config.enrich()
         ? new Enricher(config.s3().client(config.enrichConcurrency() * 2), database.jdbi(),
-            Enricher.Settings.defaults(config.enrichConcurrency()), stats)
+            Enricher.Settings.defaults(config.enrichConcurrency()).withTags(config.enrichTags()), stats)
         : null;
-    BatchWriter writer = new BatchWriter(database.jdbi(), config.enrich());
+    BatchWriter writer = new BatchWriter(database.jdbi(), config.enrich(), config.enrichTags(), BatchWriter.Target.LIVE);
     this.loop = new ConsumerLoop(consumer, config, writer,
         new BatchHandler(config.groupId(), new EventParser(), writer::write),
         new DeadLetterOutbox(database.jdbi(), config.groupId(), config.topic(), config.deadLetterTopic(), deadLetters),

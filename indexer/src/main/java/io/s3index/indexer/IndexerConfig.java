@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param enrich HeadObject each applied create ({@code S3INDEX_ENRICH}; default: on when an S3
  *     endpoint or region is configured)
  * @param enrichConcurrency parallel HeadObject calls ({@code S3INDEX_ENRICH_CONCURRENCY}, default 16)
+ * @param enrichTags with enrichment, also GetObjectTagging beside each HeadObject, and for every
+ *     tagging event ({@code S3INDEX_ENRICH_TAGS}, default false: one more request per create)
  * @param metricsPort Prometheus metrics port ({@code S3INDEX_INDEXER_METRICS_PORT}, default
  *     9400; 0 = any free port, -1 = off)
  * @param stallTimeout how long a partition's batch may go unwritten before the health check says
@@ -45,6 +47,7 @@ public record IndexerConfig(
     S3Settings s3,
     boolean enrich,
     int enrichConcurrency,
+    boolean enrichTags,
     int metricsPort,
     Duration stallTimeout,
     Map<String, String> consumerOverrides) {
@@ -87,6 +90,9 @@ public record IndexerConfig(
     if (enrich && s3 == null) {
       throw new ConfigException("S3INDEX_ENRICH=true needs S3INDEX_S3_ENDPOINT (or S3INDEX_S3_REGION for AWS)");
     }
+    if (enrichTags && !enrich) {
+      throw new ConfigException("S3INDEX_ENRICH_TAGS=true needs enrichment (S3INDEX_ENRICH and an S3 endpoint or region)");
+    }
   }
 
   public static IndexerConfig from(Settings settings) {
@@ -124,6 +130,7 @@ public record IndexerConfig(
         s3,
         settings.bool("S3INDEX_ENRICH", s3 != null),
         settings.integer("S3INDEX_ENRICH_CONCURRENCY", 16, 1, 256),
+        settings.bool("S3INDEX_ENRICH_TAGS", false),
         settings.integer("S3INDEX_INDEXER_METRICS_PORT", 9400, -1, 65535),
         settings.duration("S3INDEX_STALL_TIMEOUT", Duration.ofSeconds(60)),
         settings.properties("S3INDEX_KAFKA_CONSUMER_"));
@@ -132,43 +139,49 @@ public record IndexerConfig(
   /** Defaults against another broker, topic and database, without enrichment or metrics port. */
   public static IndexerConfig of(String bootstrapServers, String topic, DatabaseConfig database) {
     return new IndexerConfig(bootstrapServers, topic, DEFAULT_GROUP, 5000,
-        Duration.ofSeconds(10), true, database, null, false, 16, -1, Duration.ofSeconds(60), Map.of());
+        Duration.ofSeconds(10), true, database, null, false, 16, false, -1, Duration.ofSeconds(60), Map.of());
   }
 
   /** The same settings with another consumer group. */
   public IndexerConfig withGroupId(String otherGroupId) {
     return new IndexerConfig(bootstrapServers, topic, otherGroupId, maxPollRecords, maxBackoff,
-        migrate, database, s3, enrich, enrichConcurrency, metricsPort, stallTimeout, consumerOverrides);
+        migrate, database, s3, enrich, enrichConcurrency, enrichTags, metricsPort, stallTimeout, consumerOverrides);
   }
 
   /** The same settings, enriching from {@code store}. */
   public IndexerConfig withEnrichment(S3Settings store) {
     return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
-        migrate, database, store, true, enrichConcurrency, metricsPort, stallTimeout, consumerOverrides);
+        migrate, database, store, true, enrichConcurrency, enrichTags, metricsPort, stallTimeout, consumerOverrides);
+  }
+
+  /** The same settings, with GetObjectTagging beside HeadObject or not (needs enrichment). */
+  public IndexerConfig withTagEnrichment(boolean tags) {
+    return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
+        migrate, database, s3, enrich, enrichConcurrency, tags, metricsPort, stallTimeout, consumerOverrides);
   }
 
   /** The same settings with metrics on {@code port} (0 = any free port, -1 = off). */
   public IndexerConfig withMetricsPort(int port) {
     return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
-        migrate, database, s3, enrich, enrichConcurrency, port, stallTimeout, consumerOverrides);
+        migrate, database, s3, enrich, enrichConcurrency, enrichTags, port, stallTimeout, consumerOverrides);
   }
 
   /** The same settings with another batch size. */
   public IndexerConfig withMaxPollRecords(int records) {
     return new IndexerConfig(bootstrapServers, topic, groupId, records, maxBackoff,
-        migrate, database, s3, enrich, enrichConcurrency, metricsPort, stallTimeout, consumerOverrides);
+        migrate, database, s3, enrich, enrichConcurrency, enrichTags, metricsPort, stallTimeout, consumerOverrides);
   }
 
   /** The same settings with another stall timeout. */
   public IndexerConfig withStallTimeout(Duration timeout) {
     return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, maxBackoff,
-        migrate, database, s3, enrich, enrichConcurrency, metricsPort, timeout, consumerOverrides);
+        migrate, database, s3, enrich, enrichConcurrency, enrichTags, metricsPort, timeout, consumerOverrides);
   }
 
   /** The same settings with another longest backoff between retries. */
   public IndexerConfig withMaxBackoff(Duration backoff) {
     return new IndexerConfig(bootstrapServers, topic, groupId, maxPollRecords, backoff,
-        migrate, database, s3, enrich, enrichConcurrency, metricsPort, stallTimeout, consumerOverrides);
+        migrate, database, s3, enrich, enrichConcurrency, enrichTags, metricsPort, stallTimeout, consumerOverrides);
   }
 
   /** Dead letters go to {@code <topic>.dlq}. */

@@ -57,6 +57,104 @@ class EnrichmentIT {
     }
   }
 
+  /**
+   * Tag enrichment against a store that keeps tags: moto's S3 server, when it is installed (S3Proxy,
+   * the suite's store, answers GetObjectTagging with 501; MinIO needs Docker).
+   */
+  @Test
+  void tagEnrichmentStoresTagsAndTaggingEventsRefreshThem() throws Exception {
+    java.nio.file.Path moto = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+        .map(d -> java.nio.file.Path.of(d, "moto_server")).filter(java.nio.file.Files::isExecutable)
+        .findFirst().orElse(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(moto != null, "moto_server is not installed");
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Process server = new ProcessBuilder(moto.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      int p = port;
+      await("moto answers").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", p)) {
+          return s.isConnected();
+        }
+      });
+      S3Settings store = new S3Settings(java.net.URI.create("http://127.0.0.1:" + port), "us-east-1",
+          "testing", "testing", true);
+      tagsFrom(store);
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
+  }
+
+  private static void tagsFrom(S3Settings store) {
+    try (Harness harness = new Harness("enrichment-tags", 1); S3Client s3 = store.client(2)) {
+      s3.createBucket(b -> b.bucket("tagged"));
+      PutObjectResponse put = s3.putObject(b -> b.bucket("tagged").key("report.pdf").tagging("env=prod&team=blue")
+          .contentType("application/pdf"), RequestBody.fromString("report"));
+      PutObjectResponse plain = s3.putObject(b -> b.bucket("tagged").key("untagged.txt"), RequestBody.fromString("plain"));
+      ObjectEvent created = new ObjectEvent("tagged", "report.pdf", ObjectEvent.Kind.CREATED, 6,
+          put.eTag().replace("\"", ""), null, Harness.seq(1), Instant.now(), "ObjectCreated:Put");
+      IndexerConfig config = harness.config("tags").withEnrichment(store).withTagEnrichment(true);
+      try (Indexer indexer = Indexer.start(config, harness.database)) {
+        harness.sendAll(List.of(created, new ObjectEvent("tagged", "untagged.txt", ObjectEvent.Kind.CREATED, 5,
+            plain.eTag().replace("\"", ""), null, Harness.seq(2), Instant.now(), "ObjectCreated:Put")), e -> null);
+        await("the tags are stored").atMost(Duration.ofSeconds(60)).until(() -> "{\"env\": \"prod\", \"team\": \"blue\"}"
+            .equals(tags(harness, "report.pdf")) && "{}".equals(tags(harness, "untagged.txt")));
+        assertThat(entries(harness)).containsExactly("report.pdf t:env=prod", "report.pdf t:team=blue");
+
+        // A tag-only change: MinIO's event for it is an ObjectCreated, which must not re-create the object.
+        s3.putObjectTagging(b -> b.bucket("tagged").key("report.pdf")
+            .tagging(t -> t.tagSet(software.amazon.awssdk.services.s3.model.Tag.builder().key("env").value("archive").build())));
+        harness.sendAll(List.of(new ObjectEvent("tagged", "report.pdf", ObjectEvent.Kind.TAGGED, 0, null, null,
+            Harness.seq(3), Instant.now(), "s3:ObjectCreated:PutTagging")), e -> null);
+        await("the new tags replace the old").atMost(Duration.ofSeconds(60))
+            .until(() -> "{\"env\": \"archive\"}".equals(tags(harness, "report.pdf")));
+        assertThat(entries(harness)).containsExactly("report.pdf t:env=archive");
+        assertThat(harness.live("tagged")).containsEntry("report.pdf", 6L);
+        assertThat(indexer.stats().enrichmentFailures()).isZero();
+      }
+    }
+  }
+
+  /** A store that keeps no tags (S3Proxy answers 501): the rest of the enrichment is stored, tags stay unknown. */
+  @Test
+  void withoutTagsInTheStoreTagsStayUnknown() {
+    S3Server server = TestServers.s3();
+    S3Settings store = new S3Settings(server.endpoint(), "us-east-1", TestServers.s3().accessKey(),
+        TestServers.s3().secretKey(), true);
+    try (Harness harness = new Harness("enrichment-no-tags", 1); S3Client s3 = store.client(2)) {
+      s3.createBucket(b -> b.bucket("tagged"));
+      PutObjectResponse put = s3.putObject(b -> b.bucket("tagged").key("a.txt").contentType("text/plain"),
+          RequestBody.fromString("a"));
+      try (Indexer indexer = Indexer.start(harness.config("no-tags").withEnrichment(store).withTagEnrichment(true),
+          harness.database)) {
+        harness.sendAll(List.of(new ObjectEvent("tagged", "a.txt", ObjectEvent.Kind.CREATED, 1,
+            put.eTag().replace("\"", ""), null, Harness.seq(1), Instant.now(), "ObjectCreated:Put")), e -> null);
+        await("the object is enriched").atMost(Duration.ofSeconds(60)).until(() -> pending(harness) == 0
+            && indexer.stats().enriched() >= 1);
+        assertThat(indexer.stats().enrichmentFailures()).isZero();
+      }
+      assertThat(harness.database.jdbi().<String, RuntimeException>withHandle(h -> h.createQuery(
+              "SELECT content_type || ' ' || coalesce(tags::text, 'unknown') FROM objects WHERE bucket = 'tagged'")
+          .mapTo(String.class).one())).isEqualTo("text/plain unknown");
+    }
+  }
+
+  private static String tags(Harness harness, String key) {
+    return harness.database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT tags::text FROM objects WHERE bucket = 'tagged' AND key = :key").bind("key", key)
+        .mapTo(String.class).findOne().orElse(null));
+  }
+
+  private static List<String> entries(Harness harness) {
+    return harness.database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT key || ' ' || name || '=' || value FROM object_attrs WHERE bucket = 'tagged' ORDER BY 1")
+        .mapTo(String.class).list());
+  }
+
   @Test
   void rowsLeftPendingByACrashAreEnrichedByTheSweep() {
     S3Server server = TestServers.s3();

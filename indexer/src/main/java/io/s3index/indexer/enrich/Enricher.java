@@ -26,7 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectTaggingResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -67,14 +69,19 @@ public final class Enricher implements AutoCloseable {
    * @param maxBackoff longest pause before a failed row is due again
    */
   public record Settings(int concurrency, Duration lease, Duration sweepInterval, int maxAttempts,
-      Duration maxBackoff) {
+      Duration maxBackoff, boolean tags) {
 
     public static Settings defaults(int concurrency) {
-      return new Settings(concurrency, Duration.ofMinutes(5), Duration.ofSeconds(1), 3, Duration.ofMinutes(15));
+      return new Settings(concurrency, Duration.ofMinutes(5), Duration.ofSeconds(1), 3, Duration.ofMinutes(15), false);
     }
 
     public Settings withSweepInterval(Duration interval) {
-      return new Settings(concurrency, lease, interval, maxAttempts, maxBackoff);
+      return new Settings(concurrency, lease, interval, maxAttempts, maxBackoff, tags);
+    }
+
+    /** With GetObjectTagging beside each HeadObject, storing the object's tags. */
+    public Settings withTags(boolean withTags) {
+      return new Settings(concurrency, lease, sweepInterval, maxAttempts, maxBackoff, withTags);
     }
   }
 
@@ -82,18 +89,18 @@ public final class Enricher implements AutoCloseable {
 
   /** What one call found: store (or only dequeue), or a failure to record. */
   private record Result(Claim row, boolean store, String contentType, String storageClass,
-      String metadata, String error, boolean permanent) {
+      String metadata, String tags, String error, boolean permanent) {
 
-    static Result stored(Claim row, String contentType, String storageClass, String metadata) {
-      return new Result(row, true, contentType, storageClass, metadata, null, false);
+    static Result stored(Claim row, String contentType, String storageClass, String metadata, String tags) {
+      return new Result(row, true, contentType, storageClass, metadata, tags, null, false);
     }
 
     static Result dequeued(Claim row) {
-      return new Result(row, false, null, null, null, null, false);
+      return new Result(row, false, null, null, null, null, null, false);
     }
 
     static Result failed(Claim row, String error, boolean permanent) {
-      return new Result(row, false, null, null, null, error, permanent);
+      return new Result(row, false, null, null, null, null, error, permanent);
     }
 
     boolean isFailure() {
@@ -211,7 +218,8 @@ public final class Enricher implements AutoCloseable {
           : EventLimits.checkContentType(EventLimits.checkText(
               head.contentType().strip().toLowerCase(Locale.ROOT), "content type"), "HeadObject");
       return Result.stored(row, contentType == null || contentType.isEmpty() ? null : contentType,
-          EventLimits.checkText(storageClass, "storage class"), mapper.writeValueAsString(metadata));
+          EventLimits.checkText(storageClass, "storage class"), mapper.writeValueAsString(metadata),
+          settings.tags() ? tags(row) : null);
     } catch (NoSuchKeyException e) {
       return Result.dequeued(row);
     } catch (S3Exception e) {
@@ -230,6 +238,39 @@ public final class Enricher implements AutoCloseable {
       return failure(row, e.toString(), false);
     }
   }
+
+  /**
+   * The object's tags as JSON ({@code GetObjectTagging}), or null when the store does not keep
+   * tags (it answers 501 or 405): then they stay unknown rather than empty.
+   */
+  private String tags(Claim row) throws JsonProcessingException {
+    try {
+      GetObjectTaggingResponse tagging = s3.getObjectTagging(b -> {
+        b.bucket(row.bucket()).key(row.key());
+        if (row.versionId() != null) {
+          b.versionId(row.versionId());
+        }
+      });
+      Map<String, String> tags = new TreeMap<>();
+      for (Tag tag : tagging.tagSet()) {
+        tags.put(EventLimits.checkText(tag.key(), "tag name"),
+            EventLimits.checkText(tag.value(), "tag \"" + tag.key() + "\""));
+      }
+      return mapper.writeValueAsString(tags);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 501 || e.statusCode() == 405) {
+        if (!tagsUnsupported) {
+          tagsUnsupported = true;
+          log.warn("the object store does not keep tags (GetObjectTagging answered {}): tags stay unknown",
+              e.statusCode());
+        }
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private volatile boolean tagsUnsupported;
 
   private Result failure(Claim row, String error, boolean permanent) {
     stats.enrichmentFailed();
@@ -294,6 +335,8 @@ public final class Enricher implements AutoCloseable {
         .bindArray("contentTypes", String.class, batch.stream().map(Result::contentType).toList())
         .bindArray("storageClasses", String.class, batch.stream().map(Result::storageClass).toList())
         .bindArray("metadata", String.class, batch.stream().map(Result::metadata).toList())
+        .bindArray("tags", String.class, batch.stream().map(Result::tags).toList())
+        .bind("withTags", settings.tags())
         .bindArray("store", Boolean.class, batch.stream().map(Result::store).toList())
         .execute());
   }
