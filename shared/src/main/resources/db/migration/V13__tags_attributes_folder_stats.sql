@@ -68,6 +68,14 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
          generate_series(1, cardinality(s.parts) - 1) AS i
 $$;
 
+-- The folder a key is directly in: the key up to its last '/', or '' (the bucket). A key's
+-- folders are its directory's (s3index_folders(s3index_dir(key)) = s3index_folders(key)), so
+-- deltas are first summed per directory, and only distinct directories are expanded.
+CREATE FUNCTION s3index_dir(key text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN strpos(key, '/') = 0 THEN '' ELSE left(key, length(key) - strpos(reverse(key), '/') + 1) END
+$$;
+
 -- The object_attrs entries of one object's metadata and tags.
 CREATE FUNCTION s3index_attrs(metadata jsonb, tags jsonb, OUT name text, OUT value text) RETURNS SETOF record
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -83,10 +91,16 @@ RETURNS TABLE (bucket text, prefix text, objects bigint, bytes bigint, newest ti
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN QUERY EXECUTE format($q$
-        SELECT o.bucket::text, f.prefix, count(*), sum(o.size)::bigint, max(o.last_modified)
-        FROM %I o, s3index_folders(o.key) AS f (prefix)
-        WHERE NOT o.deleted AND ($1 IS NULL OR o.bucket = $1)
-        GROUP BY o.bucket, f.prefix$q$, 'objects' || suffix)
+        WITH dirs AS (
+            SELECT o.bucket, s3index_dir(o.key) AS dir, count(*) AS objects, sum(o.size) AS bytes,
+                   max(o.last_modified) AS newest
+            FROM %I o
+            WHERE NOT o.deleted AND ($1 IS NULL OR o.bucket = $1)
+            GROUP BY 1, 2
+        )
+        SELECT d.bucket::text, f.prefix, sum(d.objects)::bigint, sum(d.bytes)::bigint, max(d.newest)
+        FROM dirs d, s3index_folders(d.dir) AS f (prefix)
+        GROUP BY d.bucket, f.prefix$q$, 'objects' || suffix)
     USING only_bucket;
 END
 $$;
@@ -235,11 +249,15 @@ BEGIN
     -- Folders that may lose their newest object (a removed or back-dated live row at or above the
     -- folder's newest): their newest is recomputed below, under locks on all their stripes.
     lowered := format($q$
-        WITH c AS (%s), lowered AS (
-            SELECT c.bucket, f.prefix, max(c.old_lm) AS removed
-            FROM c, s3index_folders(c.key) AS f (prefix)
+        WITH c AS (%s), dirs AS (
+            SELECT c.bucket, s3index_dir(c.key) AS dir, max(c.old_lm) AS removed
+            FROM c
             WHERE c.was_live AND (NOT c.is_live OR c.new_lm < c.old_lm)
-            GROUP BY c.bucket, f.prefix
+            GROUP BY 1, 2
+        ), lowered AS (
+            SELECT d.bucket, f.prefix, max(d.removed) AS removed
+            FROM dirs d, s3index_folders(d.dir) AS f (prefix)
+            GROUP BY d.bucket, f.prefix
         )
         SELECT array_agg(l.bucket ORDER BY l.bucket, l.prefix), array_agg(l.prefix ORDER BY l.bucket, l.prefix)
         FROM lowered l
@@ -253,8 +271,10 @@ BEGIN
         -- stripe's rows of every touched folder, all stripes of those folders): two writers lock
         -- in the same order, so they cannot deadlock.
         EXECUTE format($q$
-            WITH c AS (%s), touched AS (
-                SELECT DISTINCT c.bucket, f.prefix FROM c, s3index_folders(c.key) AS f (prefix)
+            WITH c AS (%s), dirs AS (
+                SELECT DISTINCT c.bucket, s3index_dir(c.key) AS dir FROM c
+            ), touched AS (
+                SELECT DISTINCT d.bucket, f.prefix FROM dirs d, s3index_folders(d.dir) AS f (prefix)
             )
             SELECT 1 FROM %s s
             WHERE (s.stripe = $1 AND (s.bucket, s.prefix) IN (SELECT bucket, prefix FROM touched))
@@ -268,14 +288,15 @@ BEGIN
     -- sessions sharing a stripe take its rows in the same order).
     EXECUTE format($q$
         WITH c AS (%s), d AS (
-            SELECT bucket, key, is_live::int - was_live::int AS d_objects,
-                   coalesce(new_size, 0) - coalesce(old_size, 0) AS d_bytes, new_lm
+            SELECT bucket, s3index_dir(key) AS dir, sum(is_live::int - was_live::int) AS d_objects,
+                   sum(coalesce(new_size, 0) - coalesce(old_size, 0)) AS d_bytes, max(new_lm) AS new_lm
             FROM c
             WHERE (was_live, old_size, old_lm) IS DISTINCT FROM (is_live, new_size, new_lm)
+            GROUP BY 1, 2
         )
         INSERT INTO %s AS s (bucket, prefix, stripe, objects, bytes, newest)
         SELECT d.bucket, f.prefix, $1, sum(d.d_objects), sum(d.d_bytes), max(d.new_lm)
-        FROM d, s3index_folders(d.key) AS f (prefix)
+        FROM d, s3index_folders(d.dir) AS f (prefix)
         GROUP BY d.bucket, f.prefix
         ORDER BY d.bucket, f.prefix
         ON CONFLICT (bucket, prefix, stripe) DO UPDATE

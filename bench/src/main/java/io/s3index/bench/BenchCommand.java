@@ -42,7 +42,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path outDir;
 
   /** The scenarios, in the order they run. */
-  public enum Scenario { ingest, rebuild, deep_pages, api_overhead, json_writer, index_vs_s3, s3_endpoint, freshness, change_feed, memory }
+  public enum Scenario { ingest, folder_sizes_ingest, rebuild, deep_pages, search_sizes, api_overhead, json_writer, index_vs_s3, s3_endpoint, freshness, change_feed, memory }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new BenchCommand()).execute(args));
@@ -73,12 +73,14 @@ public final class BenchCommand implements Callable<Integer> {
           out.println();
           out.println("--- " + scenario + " ---");
           out.flush();
-          if ((scenario == Scenario.ingest || scenario == Scenario.rebuild || scenario == Scenario.memory) && !filled
+          if ((scenario == Scenario.ingest || scenario == Scenario.rebuild || scenario == Scenario.memory
+              || scenario == Scenario.folder_sizes_ingest) && !filled
               && scenario != Scenario.ingest) {
             IngestBench.fill(env, "bench-ingest", ingestEvents, out);
             filled = true;
           }
           if ((scenario == Scenario.deep_pages || scenario == Scenario.api_overhead || scenario == Scenario.json_writer
+              || scenario == Scenario.search_sizes
               || scenario == Scenario.index_vs_s3
               || scenario == Scenario.memory) && catalog == null) {
             catalog = new Catalog(env, catalogSize, out);
@@ -88,6 +90,14 @@ public final class BenchCommand implements Callable<Integer> {
               ingest.run(report, ingestEvents, 3, java.time.Duration.ofSeconds(quick ? 5 : 60));
               filled = true;
               report.print(IngestBench.SECTION);
+            }
+            case folder_sizes_ingest -> {
+              ingest.folderCounts(report, "bench-ingest", ingestEvents, quick ? 1 : 3);
+              report.print(IngestBench.FOLDERS);
+            }
+            case search_sizes -> {
+              new SearchSizesBench(catalog, out).run(report, quick ? 15 : 60);
+              report.print(SearchSizesBench.SECTION);
             }
             case rebuild -> {
               ingest.duringRebuild(report, ingestEvents);

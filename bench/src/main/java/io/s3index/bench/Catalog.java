@@ -39,20 +39,27 @@ final class Catalog implements AutoCloseable {
     long started = System.nanoTime();
     long count = database.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM objects WHERE bucket = :b")
         .bind("b", BUCKET).mapTo(Long.class).one());
-    if (count != objects) {
+    long tagged = database.jdbi().withHandle(h -> h.createQuery(
+            "SELECT count(*) FROM object_attrs WHERE bucket = :b AND name = 'm:project'")
+        .bind("b", BUCKET).mapTo(Long.class).one());
+    if (count != objects || tagged != objects / 1000) {
       out.printf(Locale.ROOT, "Loading %,d objects into the index ...%n", objects);
       out.flush();
       database.jdbi().useHandle(h -> {
         h.execute("DELETE FROM objects WHERE bucket = ?", BUCKET);
         h.execute("""
             INSERT INTO objects (bucket, key, size, etag, content_type, last_modified, storage_class,
-                                 sequencer, event_time)
+                                 sequencer, event_time, metadata)
             SELECT 'deep',
                    'data/' || lpad((g % 1000)::text, 4, '0') || '/object-' || lpad(g::text, 10, '0'),
                    (g * 7919) % 100000000, md5(g::text), 'application/octet-stream',
                    timestamptz '2024-01-01 00:00:00+00' + ((g * 104729) % :n) * interval '1 second',
                    'STANDARD', lpad(to_hex(g), 16, '0'),
-                   timestamptz '2024-01-01 00:00:00+00'
+                   timestamptz '2024-01-01 00:00:00+00',
+                   -- user metadata on 10% of the objects (tier=hot), and on 0.1% (project=rare),
+                   -- spread over the whole key range: the search benchmark's two selectivities
+                   CASE WHEN g % 1000 = 7 THEN '{"tier": "hot", "project": "rare"}'::jsonb
+                        WHEN g % 10 = 7 THEN '{"tier": "hot"}'::jsonb END
             FROM generate_series(1::bigint, :n) g""".replace(":n", Long.toString(objects)));
         h.execute("VACUUM ANALYZE objects");
       });

@@ -137,19 +137,23 @@ final class IngestBench {
    * @throws IllegalStateException if ingest does not finish within ten minutes
    */
   private static Sustained sustainedRate(IndexerStats stats, int events) {
+    return sustainedRate(stats::records, events);
+  }
+
+  private static Sustained sustainedRate(java.util.function.LongSupplier records, int events) {
     long firstAt = 0;
     long firstRecords = 0;
     long deadline = System.nanoTime() + 600_000_000_000L;
-    while (stats.records() < events && System.nanoTime() < deadline) {
-      if (firstAt == 0 && stats.records() >= events / 10) {
+    while (records.getAsLong() < events && System.nanoTime() < deadline) {
+      if (firstAt == 0 && records.getAsLong() >= events / 10) {
         firstAt = System.nanoTime();
-        firstRecords = stats.records();
+        firstRecords = records.getAsLong();
       }
       LockSupport.parkNanos(2_000_000);
     }
     long done = System.nanoTime();
-    if (stats.records() < events) {
-      throw new IllegalStateException("ingest did not finish: " + stats.records() + " of " + events);
+    if (records.getAsLong() < events) {
+      throw new IllegalStateException("ingest did not finish: " + records.getAsLong() + " of " + events);
     }
     return new Sustained((events - firstRecords) / ((done - firstAt) / 1e9), firstAt, done);
   }
@@ -191,6 +195,59 @@ final class IngestBench {
     report.add(SECTION, "time in parsing", 100 * parse / batch, "%", "share of batch time");
     report.add(SECTION, "time in the database transaction", 100 * write / batch, "%", "upsert + progress rows");
     report.add(SECTION, "time in the offset commit", 100 * commit / batch, "%", null);
+  }
+
+  static final String FOLDERS = "ingest with folder sizes kept versus not (Kafka -> PostgreSQL)";
+
+  /**
+   * The same topic ingested with the folder-size and metadata triggers on and off (disabled on the
+   * fresh database: the price of keeping sizes), by one indexer and by two of one group (whose
+   * batches would queue on the bucket's root row without the stripes), the four cases taking turns.
+   */
+  void folderCounts(Report report, String topic, int events, int runs) {
+    String[] cases = {"one indexer, sizes kept", "one indexer, sizes not kept", "two indexers, sizes kept",
+        "two indexers, sizes not kept"};
+    double[][] rates = new double[cases.length][runs];
+    long[] failedBatches = new long[cases.length];
+    for (int run = 0; run < runs; run++) {
+      for (int c = 0; c < cases.length; c++) {
+        boolean kept = c % 2 == 0;
+        int indexers = c < 2 ? 1 : 2;
+        DatabaseConfig db = env.postgres.createDatabase("bench_folders_" + run + "_" + c);
+        try (Database database = new Database(db, "bench")) {
+          database.migrate();
+          if (!kept) {
+            database.jdbi().useHandle(h -> {
+              for (String trigger : new String[] {"objects_derive_insert", "objects_derive_update", "objects_derive_delete"}) {
+                h.execute("ALTER TABLE objects DISABLE TRIGGER " + trigger);
+              }
+            });
+          }
+          IndexerConfig config = IndexerConfig.of(env.kafka.bootstrapServers(), topic, db)
+              .withGroupId("bench-folders-" + run + "-" + c);
+          java.util.List<Indexer> started = new java.util.ArrayList<>();
+          for (int i = 0; i < indexers; i++) {
+            started.add(Indexer.start(config, database));
+          }
+          Sustained timed = sustainedRate(() -> started.stream().mapToLong(x -> x.stats().records()).sum(), events);
+          for (Indexer indexer : started) {
+            failedBatches[c] += indexer.stats().failedBatches();
+            indexer.close();
+          }
+          rates[c][run] = timed.rate();
+          out.printf(Locale.ROOT, "  run %d, %s: %,.0f events/s%n", run + 1, cases[c], rates[c][run]);
+          out.flush();
+        }
+      }
+    }
+    for (int c = 0; c < cases.length; c++) {
+      double median = Report.median(rates[c]);
+      String note = "median of " + runs + "; " + failedBatches[c] + " batch attempt(s) retried";
+      if (c % 2 == 0) {
+        note += String.format(Locale.ROOT, "; %.2fx without sizes (target >= 0.8x)", median / Report.median(rates[c + 1]));
+      }
+      report.add(FOLDERS, cases[c], median, "events/s", note);
+    }
   }
 
   /** A durable producer that batches for throughput: the load, not what is measured. */

@@ -62,9 +62,6 @@ class FolderStatsModelIT {
     }
     Collections.shuffle(events, new Random(99));
     TestServers.kafka().createTopic(TOPIC, 4);
-    try (EventPublisher publisher = new EventPublisher(TestServers.kafka().bootstrapServers(), TOPIC)) {
-      publisher.publishAll(events, Duration.ofSeconds(60));
-    }
   }
 
   /** One bucket's history; the model keeps, per key, the event with the greatest sequencer. */
@@ -185,6 +182,14 @@ class FolderStatsModelIT {
       IndexerConfig config = IndexerConfig.of(TestServers.kafka().bootstrapServers(), TOPIC, liveDb)
           .withGroupId("folder-stats").withMaxPollRecords(40);
       try (Indexer a = Indexer.start(config, live); Indexer b = Indexer.start(config, live)) {
+        // Both hold partitions before the first event is sent, so that both write at once.
+        Waits.until("the two indexers split the partitions", Duration.ofSeconds(60),
+            () -> !a.assignment().isEmpty() && !b.assignment().isEmpty()
+                && a.assignment().size() + b.assignment().size() == 4,
+            () -> a.assignment() + " / " + b.assignment());
+        try (EventPublisher publisher = new EventPublisher(TestServers.kafka().bootstrapServers(), TOPIC)) {
+          publisher.publishAll(events, Duration.ofSeconds(60));
+        }
         Waits.until("the two indexers read the topic", Duration.ofSeconds(120),
             () -> a.stats().records() + b.stats().records() >= events.size(),
             () -> a.describe() + " / " + b.describe());

@@ -35,6 +35,14 @@ public final class FolderStats {
 
   private FolderStats() {}
 
+  /** The plan of the read (for tests). */
+  static String explain(Handle handle, String bucket, List<String> prefixes) {
+    return String.join("\n", handle.createQuery("EXPLAIN " + READ)
+        .bind("bucket", bucket)
+        .bindArray("prefixes", String.class, prefixes)
+        .mapTo(String.class).list());
+  }
+
   /** The sizes of each of {@code prefixes} (each '' or ending in '/'), in their order. */
   public static List<Sizes> of(Handle handle, String bucket, List<String> prefixes) {
     if (prefixes.isEmpty()) {

@@ -80,7 +80,7 @@ final class ListingSql {
     s.defines().put("after", after);
     s.defines().put("order", sort.order(ascending));
     s.defines().put("limit", Integer.toString(r.pageSize() + 1));
-    return sort == SortField.KEY ? drivenByAttribute(s, r) : s;
+    return withAttributes(s, r, sort == SortField.KEY);
   }
 
   /** A folder page; {@code visibleIn} as for {@link #flat}. */
@@ -114,17 +114,17 @@ final class ListingSql {
     s.defines().put("start", start);
     s.defines().put("direction", ascending ? "ASC" : "DESC");
     s.defines().put("next", ascending ? NEXT_ASCENDING : NEXT_DESCENDING);
-    return drivenByAttribute(s, r);
+    return withAttributes(s, r, true);
   }
 
   /** The exact count of what the request's filters match (no cursor, no snapshot). */
   static Statement count(ListingRequest r) {
-    return drivenByAttribute(start(COUNT, r, null), r);
+    return withAttributes(start(COUNT, r, null), r, true);
   }
 
   /** The planner's estimate of {@link #count}, as an {@code EXPLAIN (FORMAT JSON)} document. */
   static Statement estimate(ListingRequest r) {
-    return drivenByAttribute(start(ESTIMATE, r, null), r);
+    return withAttributes(start(ESTIMATE, r, null), r, true);
   }
 
   /** A scan runs ascending unless exactly one of "descending order" and "previous page" holds. */
@@ -150,27 +150,50 @@ final class ListingSql {
   }
 
   /**
-   * Drives a key-ordered scan by the entries of the request's most selective metadata or tag
-   * filter (see {@link ListingRequest#drivingAttribute}), when it has one: their index {@code
-   * (bucket, name, value, key)} (or {@code (bucket, name, key)} for "present") yields the matching
-   * keys in key order, so a page reads about as many entries as it returns, however rare the
-   * match. Every key condition then names {@code a.key}, equal to {@code o.key} by the join.
-   * Must run after every define is set.
+   * The request's metadata and tag filters. In a key-ordered scan the most selective one (see
+   * {@link ListingRequest#drivingAttribute}) drives it: its entries' index {@code (bucket, name,
+   * value, key)} (or {@code (bucket, name, key)} for "present") yields the matching keys in key
+   * order, so a page reads about as many entries as it returns, however rare the match, and every
+   * key condition then names {@code a.key}, equal to {@code o.key} by the join. Every other filter
+   * is a probe of its entry's primary key. An entry cut to fit the index (a name or value over 128
+   * characters) is rechecked on the object's own jsonb. Must run after every other define is set.
    */
-  private static Statement drivenByAttribute(Statement s, ListingRequest r) {
-    ListingRequest.AttributeFilter drive = r.drivingAttribute();
+  private static Statement withAttributes(Statement s, ListingRequest r, boolean keyOrdered) {
+    List<ListingRequest.AttributeFilter> attributes = r.attributes();
+    if (attributes.isEmpty()) {
+      return s;
+    }
+    ListingRequest.AttributeFilter drive = keyOrdered ? r.drivingAttribute() : null;
+    Map<String, Object> binds = s.binds();
+    List<String> conditions = new java.util.ArrayList<>();
+    for (int i = 0; i < attributes.size(); i++) {
+      ListingRequest.AttributeFilter a = attributes.get(i);
+      binds.put("attrEntry" + i, a.entry());
+      if (a.value() != null) {
+        binds.put("attrValue" + i, a.value());
+      }
+      if (a != drive) {
+        conditions.add("AND EXISTS (SELECT 1 FROM object_attrs x" + i + " WHERE x" + i + ".bucket = o.bucket"
+            + " AND x" + i + ".name = left(:attrEntry" + i + ", 130)"
+            + (a.value() == null ? "" : " AND x" + i + ".value = left(:attrValue" + i + ", 128)")
+            + " AND x" + i + ".key = o.key)");
+      }
+      if (a.name().length() > 128 || (a.value() != null && a.value().length() > 128)) {
+        binds.put("attrName" + i, a.name());
+        conditions.add(a.value() == null
+            ? "AND " + a.column() + " ->> :attrName" + i + " IS NOT NULL"
+            : "AND " + a.column() + " ->> :attrName" + i + " = :attrValue" + i);
+      }
+    }
+    s.defines().put("filters", s.defines().get("filters") + " " + String.join(" ", conditions));
     if (drive == null) {
       return s;
     }
+    int d = attributes.indexOf(drive);
     s.defines().replaceAll((name, fragment) -> fragment.replace("o.key", "a.key"));
     s.defines().put("source", "object_attrs a JOIN objects o ON o.bucket = a.bucket AND o.key = a.key");
-    s.defines().put("drive", drive.value() == null
-        ? "AND a.bucket = :bucket AND a.name = left(:driveName, 130)"
-        : "AND a.bucket = :bucket AND a.name = left(:driveName, 130) AND a.value = left(:driveValue, 128)");
-    s.binds().put("driveName", drive.entry());
-    if (drive.value() != null) {
-      s.binds().put("driveValue", drive.value());
-    }
+    s.defines().put("drive", "AND a.bucket = :bucket AND a.name = left(:attrEntry" + d + ", 130)"
+        + (drive.value() == null ? "" : " AND a.value = left(:attrValue" + d + ", 128)"));
     return s;
   }
 
@@ -243,26 +266,6 @@ final class ListingSql {
     if (r.modifiedBefore() != null) {
       conditions.add("AND o.last_modified < :modifiedBefore");
       binds.put("modifiedBefore", r.modifiedBefore());
-    }
-    // Metadata and tags: each checked on the object's own jsonb (exact, whatever the entries'
-    // cut), and, for a scan not driven by entries (another sort), also as a probe of its entry, so
-    // that the planner may start from the entries when they are rare.
-    List<ListingRequest.AttributeFilter> attributes = r.attributes();
-    for (int i = 0; i < attributes.size(); i++) {
-      ListingRequest.AttributeFilter a = attributes.get(i);
-      binds.put("attrName" + i, a.name());
-      binds.put("attrEntry" + i, a.entry());
-      if (a.value() == null) {
-        conditions.add("AND " + a.column() + " ->> :attrName" + i + " IS NOT NULL");
-        conditions.add("AND EXISTS (SELECT 1 FROM object_attrs x WHERE x.bucket = o.bucket"
-            + " AND x.name = left(:attrEntry" + i + ", 130) AND x.key = o.key)");
-      } else {
-        binds.put("attrValue" + i, a.value());
-        conditions.add("AND " + a.column() + " ->> :attrName" + i + " = :attrValue" + i);
-        conditions.add("AND EXISTS (SELECT 1 FROM object_attrs x WHERE x.bucket = o.bucket"
-            + " AND x.name = left(:attrEntry" + i + ", 130) AND x.value = left(:attrValue" + i + ", 128)"
-            + " AND x.key = o.key)");
-      }
     }
     return conditions;
   }

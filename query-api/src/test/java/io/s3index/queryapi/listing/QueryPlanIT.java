@@ -31,15 +31,20 @@ class QueryPlanIT {
     index.database().jdbi().useHandle(h -> {
       h.execute("""
           INSERT INTO objects (bucket, key, size, etag, content_type, last_modified, sequencer,
-                               deleted, event_time)
+                               deleted, event_time, metadata, tags)
           SELECT CASE WHEN g % 4 = 0 THEN 'other' ELSE 'big' END,
                  'dir' || (g % 100) || '/sub' || (g % 7) || '/file-' || g,
                  g % 1000, 'etag',
                  (ARRAY['image/jpeg', 'text/plain', 'application/json'])[g % 3 + 1],
                  timestamptz '2025-01-01 00:00:00+00' + g * interval '1 second',
                  lpad(to_hex(g), 16, '0'), g % 50 = 0,
-                 timestamptz '2025-01-01 00:00:00+00' + g * interval '1 second'
+                 timestamptz '2025-01-01 00:00:00+00' + g * interval '1 second',
+                 CASE WHEN g % 1000 = 3 THEN '{"project": "rare", "tier": "hot"}'::jsonb
+                      WHEN g % 10 = 3 THEN '{"tier": "hot"}'::jsonb END,
+                 CASE WHEN g % 100 = 5 THEN '{"env": "prod"}'::jsonb END
           FROM generate_series(1, 300000) g""");
+      h.execute("ANALYZE object_attrs");
+      h.execute("ANALYZE folder_stats");
       h.execute("ANALYZE objects");
     });
     codec = new CursorCodec("plan-test-secret-0123".getBytes(StandardCharsets.UTF_8),
@@ -117,5 +122,45 @@ class QueryPlanIT {
         assertThat(plan).as(plan).contains("Limit").doesNotContainPattern("(?m)->\\s+Sort|^Sort");
       }
     }
+  }
+
+  /**
+   * Metadata and tag filter pages in key order are range scans of the entries' index (rare or
+   * common value, present, with a prefix, a cursor, descending, a folder view); in another order
+   * they still start from an index.
+   */
+  @ParameterizedTest(name = "{0} cursor={1}")
+  @CsvSource(delimiter = '|', value = {
+      "metadata.project=rare|false", "metadata.project=rare|true", "metadata.tier=hot|true",
+      "metadata.tier=hot&sort_order=desc|true", "tag.env=*|true", "metadata.project=*&prefix=dir5/|true",
+      "metadata.tier=hot&tag.env=prod|true", "metadata.tier=hot&delimiter=/|true",
+      "metadata.project=rare&delimiter=/&prefix=dir5/|false"})
+  void metadataAndTagPagesWalkTheEntriesIndex(String query, boolean cursor) {
+    String plan = plan(query, cursor);
+    assertThat(plan).as(plan)
+        .containsPattern("(Index (Only )?Scan( Backward)? using|Bitmap Index Scan on) object_attrs_(pkey|present)")
+        .doesNotContain("Seq Scan on objects");
+    if (!query.contains("delimiter") && !query.contains("&tag.")) {
+      // One filter: the walk of its entries in key order, stopped by the page's LIMIT. (With two,
+      // the planner may rather join both entry sets and sort what is left, when that is cheaper.)
+      assertThat(plan).as(plan).doesNotContain("Seq Scan");
+      assertThat(plan).as(plan).contains("Limit").doesNotContainPattern("(?m)->\\s+Sort|^Sort");
+    }
+  }
+
+  @ParameterizedTest(name = "{0} cursor={1}")
+  @CsvSource(delimiter = '|', value = {"metadata.project=rare&sort_by=size|true",
+      "tag.env=prod&sort_by=last_modified&sort_order=desc|false", "metadata.tier=hot&sort_by=size|true"})
+  void metadataPagesInOtherOrdersStartFromAnIndex(String query, boolean cursor) {
+    String plan = plan(query, cursor);
+    assertThat(plan).as(plan).contains("Index").doesNotContain("Seq Scan");
+  }
+
+  /** A folder's sizes and a page's folders: primary-key reads of folder_stats, whatever the folder holds. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"''", "dir5/", "dir5/sub3/"})
+  void folderSizesAreIndexReads(String prefix) {
+    String plan = index.database().jdbi().withHandle(h -> FolderStats.explain(h, "big", List.of(prefix, "dir7/")));
+    assertThat(plan).as(plan).containsPattern("Index (Only )?Scan (using|on) folder_stats_pkey").doesNotContain("Seq Scan");
   }
 }
