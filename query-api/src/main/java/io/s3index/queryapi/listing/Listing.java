@@ -145,13 +145,14 @@ final class Listing {
   String explain(ListingRequest request) {
     String visibleIn = request.cursor() == null ? null : request.cursor().snapshot();
     ListingSql.Statement statement = request.delimiter() == null
-        ? ListingSql.flat(request, visibleIn) : ListingSql.folder(request, visibleIn);
+        ? null : ListingSql.folder(request, visibleIn);
     return jdbi.withHandle(handle -> String.join("\n",
-        statement.prefixed("EXPLAIN").query(handle).mapTo(String.class).list()));
+        (statement != null ? statement : ListingSql.flat(request, visibleIn, rareAttributes(handle, request)))
+            .prefixed("EXPLAIN").query(handle).mapTo(String.class).list()));
   }
 
   private Page flat(Handle handle, ListingRequest r, String visibleIn, String snapshot) {
-    List<ObjectRow> rows = ListingSql.flat(r, visibleIn).query(handle)
+    List<ObjectRow> rows = ListingSql.flat(r, visibleIn, rareAttributes(handle, r)).query(handle)
         .map((rs, ctx) -> ObjectRow.from(rs)).list();
     PageWindow<ObjectRow> w = PageWindow.of(r, cursors, snapshot, rows, new PageWindow.Boundaries<>() {
       @Override
@@ -172,6 +173,31 @@ final class Listing {
     return new Page(w.page(), null, w.next() != null, w.previous() != null, w.next(), w.previous(), null, false,
         snapshot);
   }
+
+  /**
+   * Whether a page in an order other than the key's should start from its metadata or tag
+   * filter's entries (sorting the few objects they name) rather than walk the sort's index probing
+   * each object met. Walking costs about (bucket size / matches) probes per row of the page,
+   * starting from the entries costs about one fetch per match; they cost the same near
+   * sqrt(70 x bucket size) matches (each a few microseconds on either side). So the entries are
+   * counted up to that bound, one short index-only read, and the bucket's size is its kept size.
+   */
+  private static boolean rareAttributes(Handle handle, ListingRequest r) {
+    ListingRequest.AttributeFilter drive = r.drivingAttribute();
+    if (drive == null || r.sortBy() == SortField.KEY) {
+      return false;
+    }
+    long objects = FolderStats.of(handle, r.bucket(), List.of("")).get(0).objects();
+    long bound = Math.max(1_000, (long) Math.sqrt(70.0 * objects));
+    long matches = handle.createQuery(COUNT_ENTRIES)
+        .bind("bucket", r.bucket()).bind("entry", drive.entry()).bind("value", drive.value())
+        .bind("bound", bound + 1).mapTo(Long.class).one();
+    return matches <= bound;
+  }
+
+  private static final String COUNT_ENTRIES = "SELECT count(*) FROM (SELECT 1 FROM object_attrs"
+      + " WHERE bucket = :bucket AND name = left(:entry, 130)"
+      + " AND (CAST(:value AS text) IS NULL OR value = left(:value, 128)) LIMIT :bound) e";
 
   /** An entry of a folder page: a common prefix, or an object of the folder itself. */
   private record Entry(String commonPrefix, ObjectRow row) {}

@@ -65,6 +65,15 @@ final class ListingSql {
    * page of a walk), or null for none (a first page, read inside the snapshot it hands out).
    */
   static Statement flat(ListingRequest r, String visibleIn) {
+    return flat(r, visibleIn, false);
+  }
+
+  /**
+   * A flat page. In an order other than the key's, metadata and tag filters are probes of each
+   * row met on the sort's index, unless {@code rareAttributes} (the driving filter matches few
+   * objects, see {@link Listing}): then its entries drive, and the page sorts their objects.
+   */
+  static Statement flat(ListingRequest r, String visibleIn, boolean rareAttributes) {
     Statement s = start(FLAT, r, visibleIn);
     Cursor cursor = r.cursor();
     boolean ascending = scansAscending(r);
@@ -80,7 +89,7 @@ final class ListingSql {
     s.defines().put("after", after);
     s.defines().put("order", sort.order(ascending));
     s.defines().put("limit", Integer.toString(r.pageSize() + 1));
-    return withAttributes(s, r, sort == SortField.KEY);
+    return withAttributes(s, r, sort == SortField.KEY || rareAttributes, sort == SortField.KEY || rareAttributes);
   }
 
   /** A folder page; {@code visibleIn} as for {@link #flat}. */
@@ -159,6 +168,16 @@ final class ListingSql {
    * characters) is rechecked on the object's own jsonb. Must run after every other define is set.
    */
   private static Statement withAttributes(Statement s, ListingRequest r, boolean keyOrdered) {
+    return withAttributes(s, r, keyOrdered, true);
+  }
+
+  /**
+   * @param drive whether the driving filter's entries lead the scan
+   * @param joinable whether the other filters may be joined (EXISTS, which the planner may turn
+   *     into a join from the entries); otherwise each is a probe per row met (a scalar subquery,
+   *     which it cannot), so that a walk of a sort index stops as soon as the page is full
+   */
+  private static Statement withAttributes(Statement s, ListingRequest r, boolean keyOrdered, boolean joinable) {
     List<ListingRequest.AttributeFilter> attributes = r.attributes();
     if (attributes.isEmpty()) {
       return s;
@@ -173,10 +192,11 @@ final class ListingSql {
         binds.put("attrValue" + i, a.value());
       }
       if (a != drive) {
-        conditions.add("AND EXISTS (SELECT 1 FROM object_attrs x" + i + " WHERE x" + i + ".bucket = o.bucket"
+        String probe = "SELECT true FROM object_attrs x" + i + " WHERE x" + i + ".bucket = o.bucket"
             + " AND x" + i + ".name = left(:attrEntry" + i + ", 130)"
             + (a.value() == null ? "" : " AND x" + i + ".value = left(:attrValue" + i + ", 128)")
-            + " AND x" + i + ".key = o.key)");
+            + " AND x" + i + ".key = o.key";
+        conditions.add(joinable ? "AND EXISTS (" + probe + ")" : "AND (" + probe + " LIMIT 1)");
       }
       if (a.name().length() > 128 || (a.value() != null && a.value().length() > 128)) {
         binds.put("attrName" + i, a.name());

@@ -156,6 +156,24 @@ class QueryPlanIT {
     assertThat(plan).as(plan).contains("Index").doesNotContain("Seq Scan");
   }
 
+  /**
+   * A common value in another order: a walk of the sort's index probing each object's entry, which
+   * stops when the page is full (no sort of every match), and the page it reads is right.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"size", "last_modified"})
+  void commonValuesInOtherOrdersWalkTheSortIndex(String sort) {
+    String query = "metadata.tier=hot&sort_by=" + sort + "&page_size=50";
+    String plan = plan(query, false);
+    assertThat(plan).as(plan).contains("objects_live_by_" + sort).contains("Limit")
+        .doesNotContainPattern("(?m)->\\s+Sort|^Sort");
+    Listing.Page page = listing.page(ListingRequest.parse("big", QueryString.parse(query), codec));
+    List<String> expected = index.database().jdbi().withHandle(h -> h.createQuery(
+            "SELECT key FROM objects WHERE bucket = 'big' AND NOT deleted AND metadata ->> 'tier' = 'hot' "
+                + "ORDER BY " + sort + ", key LIMIT 50").mapTo(String.class).list());
+    assertThat(page.rows().stream().map(ObjectRow::key).toList()).isEqualTo(expected);
+  }
+
   /** A folder's sizes and a page's folders: primary-key reads of folder_stats, whatever the folder holds. */
   @ParameterizedTest(name = "{0}")
   @CsvSource({"''", "dir5/", "dir5/sub3/"})
