@@ -78,7 +78,7 @@ final class SearchSizesBench {
     String sideTable = """
         SELECT o.key FROM object_attrs a JOIN objects o ON o.bucket = a.bucket AND o.key = a.key
         WHERE a.bucket = 'deep' AND a.name = :entry AND a.value = :value AND a.key > :after
-          AND NOT o.deleted AND o.metadata ->> :name = :value
+          AND NOT o.deleted
         ORDER BY a.key LIMIT 101""";
     String jsonbWalk = """
         SELECT o.key FROM objects o
