@@ -144,11 +144,12 @@ final class Listing {
   /** The plan PostgreSQL chooses for the page query of a request (for tests and diagnostics). */
   String explain(ListingRequest request) {
     String visibleIn = request.cursor() == null ? null : request.cursor().snapshot();
-    ListingSql.Statement statement = request.delimiter() == null
-        ? null : ListingSql.folder(request, visibleIn);
-    return jdbi.withHandle(handle -> String.join("\n",
-        (statement != null ? statement : ListingSql.flat(request, visibleIn, rareAttributes(handle, request)))
-            .prefixed("EXPLAIN").query(handle).mapTo(String.class).list()));
+    return jdbi.withHandle(handle -> {
+      ListingSql.Statement statement = request.delimiter() == null
+          ? ListingSql.flat(request, visibleIn, rareAttributes(handle, request))
+          : ListingSql.folder(request, visibleIn);
+      return String.join("\n", statement.prefixed("EXPLAIN").query(handle).mapTo(String.class).list());
+    });
   }
 
   private Page flat(Handle handle, ListingRequest r, String visibleIn, String snapshot) {

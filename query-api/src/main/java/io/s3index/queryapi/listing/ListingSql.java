@@ -62,14 +62,7 @@ final class ListingSql {
 
   /**
    * A flat page. {@code visibleIn} is the snapshot whose rows alone the page may return (a later
-   * page of a walk), or null for none (a first page, read inside the snapshot it hands out).
-   */
-  static Statement flat(ListingRequest r, String visibleIn) {
-    return flat(r, visibleIn, false);
-  }
-
-  /**
-   * A flat page. In an order other than the key's, metadata and tag filters are probes of each
+   * page of a walk), or null for none (a first page, read inside the snapshot it hands out). In an order other than the key's, metadata and tag filters are probes of each
    * row met on the sort's index, unless {@code rareAttributes} (the driving filter matches few
    * objects, see {@link Listing}): then its entries drive, and the page sorts their objects.
    */
