@@ -42,7 +42,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path outDir;
 
   /** The scenarios, in the order they run. */
-  public enum Scenario { ingest, folder_sizes_ingest, rebuild, deep_pages, search_sizes, api_overhead, json_writer, index_vs_s3, s3_endpoint, freshness, change_feed, memory }
+  public enum Scenario { ingest, folder_sizes_ingest, rebuild, deep_pages, search_sizes, api_overhead, json_writer, index_vs_s3, s3_endpoint, freshness, change_feed, browse, memory }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new BenchCommand()).execute(args));
@@ -134,6 +134,10 @@ public final class BenchCommand implements Callable<Integer> {
             case change_feed -> {
               new ChangeFeedBench(env, out).run(report, quick ? 30 : 200, quick ? 20_000 : 200_000);
               report.print(ChangeFeedBench.SECTION);
+            }
+            case browse -> {
+              new BrowseBench(env, out).run(report, quick ? 100_000 : 1_000_000, quick ? 5 : 15);
+              report.print(BrowseBench.SECTION);
             }
             case memory -> {
               new MemoryBench(env, out).run(report, "bench-ingest", ingestEvents, catalog.database.config(),

@@ -11,6 +11,7 @@ import io.s3index.queryapi.listing.ListingRoutes;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.queryapi.problem.ProblemErrorHandler;
 import io.s3index.queryapi.problem.Problems;
+import io.s3index.queryapi.service.BrowseRoutes;
 import io.s3index.queryapi.service.DocsRoutes;
 import io.s3index.queryapi.service.HttpMetrics;
 import io.s3index.queryapi.service.StatusRoutes;
@@ -19,6 +20,7 @@ import io.s3index.shared.db.Database;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntSupplier;
 import org.slf4j.MDC;
 import org.eclipse.jetty.http.UriCompliance;
 import org.jdbi.v3.core.Jdbi;
@@ -31,6 +33,14 @@ public final class ApiApp {
   private ApiApp() {}
 
   public static Javalin create(ApiConfig config, Database database, Clock clock) {
+    return create(config, database, clock, () -> -1);
+  }
+
+  /**
+   * @param downloadPort the port of an open S3 endpoint that streams objects from an origin, or
+   *     -1: the browser's download button (known once that endpoint has started)
+   */
+  public static Javalin create(ApiConfig config, Database database, Clock clock, IntSupplier downloadPort) {
     ObjectMapper mapper = new ObjectMapper();
     // The API's own Jdbi over the shared pool: every statement it runs is cancelled at the
     // statement timeout (a held connection never outlives it), whoever else uses the pool.
@@ -49,6 +59,7 @@ public final class ApiApp {
     StatusRoutes status = new StatusRoutes(jdbi, mapper, clock);
     HttpMetrics metrics = new HttpMetrics();
     DocsRoutes docs = new DocsRoutes();
+    BrowseRoutes browse = new BrowseRoutes(config.access().isOpen(), downloadPort);
     return Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.http.defaultContentType = "application/json";
@@ -72,6 +83,7 @@ public final class ApiApp {
       buckets.install(javalin);
       status.install(javalin);
       docs.install(javalin);
+      browse.install(javalin);
       javalin.routes.get("/healthz", ctx -> {
         QueryString.requireNone(ctx.queryString());
         ctx.contentType("application/json").result("{\"status\":\"ok\"}");

@@ -7,6 +7,7 @@ import io.s3index.queryapi.s3.S3Endpoint;
 import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.db.Database;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,10 @@ public final class QueryApi implements AutoCloseable {
       log.warn("S3INDEX_CURSOR_SECRET is not set: using a random secret; cursors will not "
           + "survive a restart nor work across several API instances");
     }
-    Javalin app = ApiApp.create(config, database, Clock.systemUTC()).start(config.host(), config.port());
+    // The browser offers downloads through the S3 endpoint when that is open and has an origin.
+    AtomicInteger downloadPort = new AtomicInteger(-1);
+    Javalin app = ApiApp.create(config, database, Clock.systemUTC(), downloadPort::get)
+        .start(config.host(), config.port());
     Javalin s3App = null;
     S3ApiConfig s3 = config.s3Api();
     if (s3.enabled()) {
@@ -70,6 +74,9 @@ public final class QueryApi implements AutoCloseable {
       } catch (RuntimeException e) {
         app.stop();
         throw e;
+      }
+      if (s3.open() && s3.origin() != null) {
+        downloadPort.set(s3App.port());
       }
       if (s3.open()) {
         log.warn("*** S3 endpoint on port {} in OPEN MODE: any credentials, or none, read every bucket ***",

@@ -96,4 +96,31 @@ class ServiceEndpointsIT {
     assertThat(page.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
     assertThat(page.body()).contains("page_size", "delimiter", "invalid_cursor");
   }
+
+  @Test
+  void theBrowserPageIsOneSelfContainedDocumentWhoseOnlyScriptIsItsOwn() throws Exception {
+    HttpResponse<String> root = get("/");
+    assertThat(root.statusCode()).isEqualTo(302);
+    assertThat(root.headers().firstValue("location")).hasValue("/browse");
+    HttpResponse<String> page = get("/browse?bucket=b-one&prefix=a%2F&sort=size");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+    String html = page.body();
+    // Nothing from elsewhere: no URL with a scheme or host in a src or href, no external script.
+    assertThat(html).doesNotContainPattern("(src|href)=\"(https?:)?//").doesNotContain("<script src");
+    // The policy admits exactly the inlined script and style, by digest, and requests to this origin.
+    String policy = page.headers().firstValue("content-security-policy").orElseThrow();
+    String script = html.substring(html.indexOf("<script>") + 8, html.indexOf("</script>"));
+    String style = html.substring(html.indexOf("<style>") + 7, html.indexOf("</style>"));
+    assertThat(policy).contains("script-src '" + digest(script) + "'").contains("style-src '" + digest(style) + "'")
+        .contains("connect-src 'self'").contains("default-src 'none'");
+    assertThat(html.indexOf("<script>")).isEqualTo(html.lastIndexOf("<script>"));
+    HttpResponse<String> config = get("/browse/config.json");
+    assertThat(config.body()).isEqualTo("{\"open\":true,\"download_port\":null}");
+  }
+
+  private static String digest(String text) throws Exception {
+    return "sha256-" + java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
 }

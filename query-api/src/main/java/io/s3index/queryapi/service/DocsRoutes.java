@@ -21,7 +21,6 @@ public final class DocsRoutes {
       QueryString.requireNone(ctx.queryString());
       ctx.contentType("text/html; charset=utf-8").result(page);
     });
-    config.routes.get("/", ctx -> ctx.redirect("/docs"));
   }
 
   private static byte[] resource(String name) {
