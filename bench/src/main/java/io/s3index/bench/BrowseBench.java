@@ -84,6 +84,7 @@ final class BrowseBench {
           report.add(SECTION, "  of which: listing answered at", Report.median(t[3]), "ms",
               "median; the first /objects request took " + Report.format(Report.median(t[1])) + " ms of it");
         }
+        scrolling(report, browser, views.values().iterator().next(), (int) Math.min(100_000, bigFolder));
         String[] names = views.keySet().toArray(String[]::new);
         report.add(SECTION, "ratio, " + big + " to 1,000 objects, by name",
             Report.median(screens.get(names[0])) / Report.median(screens.get(names[1])), "x", "first screen");
@@ -94,6 +95,50 @@ final class BrowseBench {
         api.stop();
       }
     }
+  }
+
+  /**
+   * Scrolls the big folder until {@code rows} are loaded, then jumps through them a frame at a
+   * time and reports the intervals between frames: a virtualized grid keeps them at the display's
+   * rate however many rows are loaded.
+   */
+  private void scrolling(Report report, ChromeDriver browser, String url, int rows) {
+    out.printf(Locale.ROOT, "Scrolling through %,d loaded rows ...%n", rows);
+    out.flush();
+    browser.get(url);
+    browser.manage().timeouts().scriptTimeout(Duration.ofMinutes(5));
+    @SuppressWarnings("unchecked")
+    java.util.List<Number> r = (java.util.List<Number>) browser.executeAsyncScript("""
+        const done = arguments[arguments.length - 1], rows = arguments[0];
+        const v = document.getElementById('viewport');
+        const loaded = () => Number(v.getAttribute('aria-rowcount'));
+        const started = performance.now();
+        const load = () => {
+          if (loaded() >= rows) return measure(performance.now() - started);
+          v.scrollTop = v.scrollHeight;
+          setTimeout(load, 20);
+        };
+        const measure = (loadMs) => {
+          const gaps = [];
+          let last = null, i = 0;
+          const frame = (t) => {
+            if (last !== null) gaps.push(t - last);
+            last = t;
+            v.scrollTop = ((i++ * 7919) % loaded()) * 30;
+            if (gaps.length < 240) return requestAnimationFrame(frame);
+            gaps.sort((a, b) => a - b);
+            done([loaded(), loadMs, gaps[gaps.length >> 1], gaps[Math.floor(gaps.length * 0.95)],
+                  gaps[gaps.length - 1], document.querySelectorAll('#viewport .r').length]);
+          };
+          requestAnimationFrame(frame);
+        };
+        load();""", rows);
+    String label = String.format(Locale.ROOT, "%,d rows loaded", r.get(0).longValue());
+    report.add(SECTION, "scroll, frame interval, median (" + label + ", a jump each frame)", r.get(2).doubleValue(), "ms", "240 frames");
+    report.add(SECTION, "scroll, frame interval, 95th percentile", r.get(3).doubleValue(), "ms", "240 frames");
+    report.add(SECTION, "scroll, frame interval, longest", r.get(4).doubleValue(), "ms", "240 frames");
+    report.add(SECTION, "scroll, rows in the page's DOM", r.get(5).doubleValue(), "rows", label);
+    report.add(SECTION, "scroll, time to load them by scrolling", r.get(1).doubleValue() / 1000, "s", "pages of 1,000 by cursor");
   }
 
   /**

@@ -87,6 +87,7 @@ public final class DevCommand implements Callable<Integer> {
     DatabaseConfig database = stack.database();
     out.println();
     out.println("s3index is running (embedded mode):");
+    out.println("  browse      " + stack.apiUrl() + "/browse   the bucket browser");
     out.println("  query API   " + stack.apiUrl() + "   (OPEN: no access tokens in embedded mode)");
     if (stack.s3ApiUrl() != null) {
       out.println("  S3 API      " + stack.s3ApiUrl() + "   listings from the index for S3 tools (OPEN: any credentials)");
@@ -102,6 +103,7 @@ public final class DevCommand implements Callable<Integer> {
     out.flush();
     if (demo) {
       stack.loadDemo("demo", 300, out);
+      out.println("Open: " + stack.apiUrl() + "/browse?bucket=demo");
       out.println("Try:  curl '" + stack.apiUrl() + "/v1/buckets/demo/objects?page_size=5'");
       out.println("      curl '" + stack.apiUrl()
           + "/v1/buckets/demo/objects?prefix=photos/&sort_by=size&sort_order=desc&page_size=3'");

@@ -26,6 +26,8 @@ public final class Problems {
   private static final String WRITTEN = "s3index.problem";
 
   private final ObjectMapper mapper;
+  /** Set when the server stops: a long wait that fails then has no request left to answer. */
+  private volatile boolean stopping;
 
   public Problems(ObjectMapper mapper) {
     this.mapper = mapper;
@@ -46,7 +48,12 @@ public final class Problems {
       }
       write(ctx, fromStatus(e.getStatus(), e.getMessage()));
     });
+    config.events.serverStopping(() -> stopping = true);
     config.routes.exception(Exception.class, (e, ctx) -> {
+      if (stopping) {
+        log.debug("failure while stopping, not answered: {}", e.toString());
+        return;
+      }
       if (Failures.isStatementTimeout(e)) {
         log.warn("{} {} -> 503: statement timeout", ctx.method(), ctx.path());
         write(ctx, ApiProblem.timedOut());

@@ -778,6 +778,7 @@
 
   function showPanel(bucket, o) {
     $('panel').hidden = false;
+    document.querySelector('main').classList.add('panel-open');
     $('panel-key').textContent = o.key;
     dl($('panel-fields'), [
       ['Bucket', bucket],
@@ -807,6 +808,7 @@
   async function panel(s, known) {
     if (!s.bucket || !s.object) {
       $('panel').hidden = true;
+      document.querySelector('main').classList.remove('panel-open');
       panelFor = null;
       return;
     }
