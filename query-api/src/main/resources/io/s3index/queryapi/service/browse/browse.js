@@ -168,6 +168,8 @@
           resolve();
         };
         $('token-form').addEventListener('submit', done);
+        // Without a token there is nothing to show: Escape does not dismiss the question.
+        dialog.addEventListener('cancel', (e) => e.preventDefault(), {once: true});
         dialog.showModal();
         $('token-input').focus();
       });
