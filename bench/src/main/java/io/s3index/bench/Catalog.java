@@ -84,7 +84,8 @@ final class Catalog implements AutoCloseable {
       out.printf(Locale.ROOT, "  loaded in %.0f s%n", (System.nanoTime() - started) / 1e9);
     }
     ApiConfig config = new ApiConfig("127.0.0.1", 0, SECRET, Duration.ZERO, false, AccessPolicy.open(), 0, 1, db,
-        ApiConfig.DEFAULT_STATEMENT_TIMEOUT, ApiConfig.DEFAULT_COUNT_TIMEOUT, S3ApiConfig.off());
+        ApiConfig.DEFAULT_STATEMENT_TIMEOUT, ApiConfig.DEFAULT_COUNT_TIMEOUT, S3ApiConfig.off(),
+        java.util.List.of(), ApiConfig.DEFAULT_READ_MAX_LAG);
     api = ApiApp.create(config, database, Clock.systemUTC()).start("127.0.0.1", 0);
     cursors = new BenchCursors(new CursorCodec(SECRET, Duration.ZERO, Clock.systemUTC()));
   }

@@ -9,6 +9,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +26,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   private static final Pattern DATABASE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
   private final EmbeddedPostgres postgres;
+  private final List<String> settings;
 
-  private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+  private EmbeddedPostgresServer(EmbeddedPostgres postgres, List<String> settings) {
     this.postgres = postgres;
+    this.settings = settings;
   }
 
   /**
@@ -51,20 +56,23 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   public static EmbeddedPostgresServer start(int port, Path dataDir, boolean durable) {
     try {
       String onOff = durable ? "on" : "off";
-      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-          .setPGStartupWait(Duration.ofSeconds(60))
-          .setServerConfig("max_connections", "200")
-          .setServerConfig("fsync", onOff)
-          .setServerConfig("synchronous_commit", onOff)
-          .setServerConfig("full_page_writes", onOff)
-          .setServerConfig("shared_buffers", "256MB");
+      Map<String, String> config = new LinkedHashMap<>();
+      config.put("max_connections", "200");
+      config.put("fsync", onOff);
+      config.put("synchronous_commit", onOff);
+      config.put("full_page_writes", onOff);
+      config.put("shared_buffers", "256MB");
+      config.put("timezone", "UTC");
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofSeconds(60));
+      config.forEach(builder::setServerConfig);
       if (port != 0) {
         builder.setPort(port);
       }
       if (dataDir != null) {
         builder.setDataDirectory(dataDir).setCleanDataDirectory(false);
       }
-      EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder.start());
+      EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder.start(),
+          config.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
       log.info("PostgreSQL listening on localhost:{} ({})", server.port(),
           durable ? "durable: fsync and synchronous commit on" : "fast: fsync and synchronous commit off");
       return server;
@@ -75,6 +83,17 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
   public int port() {
     return postgres.getPort();
+  }
+
+  /**
+   * Starts a hot standby of this server that streams its WAL (through the physical replication
+   * slot {@code slot}), on a free port, with this server's settings.
+   */
+  public EmbeddedReplica startReplica(String slot) {
+    if (!DATABASE_NAME.matcher(slot).matches()) {
+      throw new IllegalArgumentException("not a plain slot name: " + slot);
+    }
+    return EmbeddedReplica.start(this, slot, settings);
   }
 
   /** Creates a database (if absent) and returns how to reach it as the superuser. */

@@ -11,13 +11,17 @@ import io.s3index.queryapi.listing.ListingRoutes;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.queryapi.problem.ProblemErrorHandler;
 import io.s3index.queryapi.problem.Problems;
+import io.s3index.queryapi.reads.Reads;
 import io.s3index.queryapi.service.BrowseRoutes;
 import io.s3index.queryapi.service.DocsRoutes;
 import io.s3index.queryapi.service.HttpMetrics;
 import io.s3index.queryapi.service.StatusRoutes;
 import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.db.Database;
+import io.s3index.shared.db.DatabaseConfig;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
@@ -44,24 +48,24 @@ public final class ApiApp {
     ObjectMapper mapper = new ObjectMapper();
     // The API's own Jdbi over the shared pool: every statement it runs is cancelled at the
     // statement timeout (a held connection never outlives it), whoever else uses the pool.
-    Jdbi jdbi = Jdbi.create(database.dataSource()).installPlugin(new SqlObjectPlugin());
-    jdbi.getConfig(SqlStatements.class).setQueryTimeout(
-        (int) Math.max(1, (config.statementTimeout().toMillis() + 999) / 1000));
+    Jdbi jdbi = statements(Jdbi.create(database.dataSource()).installPlugin(new SqlObjectPlugin()), config);
     CursorCodec cursors = new CursorCodec(config.cursorSecret(), config.cursorTtl(), clock);
     Problems problems = new Problems(mapper);
     Access access = new Access(config.access(),
         new RateLimiter(config.rateLimit(), config.rateBurst(), System::nanoTime));
     // Feed cursors never expire by age (only when their history is purged).
     CursorCodec feedCursors = new CursorCodec(config.cursorSecret(), java.time.Duration.ZERO, clock);
-    ListingRoutes listing = new ListingRoutes(jdbi, cursors, feedCursors, config.countTimeout());
-    ChangesRoutes changes = new ChangesRoutes(jdbi, feedCursors);
-    BucketRoutes buckets = new BucketRoutes(jdbi, mapper);
-    StatusRoutes status = new StatusRoutes(jdbi, mapper, clock);
     HttpMetrics metrics = new HttpMetrics();
+    Reads reads = reads(config, jdbi, metrics);
+    ListingRoutes listing = new ListingRoutes(reads, cursors, feedCursors, config.countTimeout());
+    ChangesRoutes changes = new ChangesRoutes(reads, feedCursors);
+    BucketRoutes buckets = new BucketRoutes(reads, mapper);
+    StatusRoutes status = new StatusRoutes(reads, mapper, clock);
     DocsRoutes docs = new DocsRoutes();
     BrowseRoutes browse = new BrowseRoutes(config.access().isOpen(), downloadPort);
     return Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
+      javalin.events.serverStopped(reads::close);
       javalin.http.defaultContentType = "application/json";
       // A known path asked with another method is 405 (with Allow), not 404.
       javalin.http.prefer405over404 = true;
@@ -98,6 +102,28 @@ public final class ApiApp {
         ctx.contentType("application/json").result("{\"status\":\"ready\"}");
       });
     });
+  }
+
+  /** The replicas' pools, each with the primary's statement settings, or the primary alone. */
+  private static Reads reads(ApiConfig config, Jdbi primary, HttpMetrics metrics) {
+    if (config.readReplicas().isEmpty()) {
+      return Reads.primaryOnly(primary);
+    }
+    List<Reads.ReplicaPool> pools = new ArrayList<>();
+    int n = 0;
+    for (DatabaseConfig replica : config.readReplicas()) {
+      String name = "replica-" + (++n);
+      Database database = new Database(replica, "query-api-" + name);
+      pools.add(new Reads.ReplicaPool(name, database,
+          statements(Jdbi.create(database.dataSource()).installPlugin(new SqlObjectPlugin()), config)));
+    }
+    return new Reads(primary, pools, config.readMaxLag(), metrics.registry());
+  }
+
+  private static Jdbi statements(Jdbi jdbi, ApiConfig config) {
+    jdbi.getConfig(SqlStatements.class).setQueryTimeout(
+        (int) Math.max(1, (config.statementTimeout().toMillis() + 999) / 1000));
+    return jdbi;
   }
 
   private static void requestId(Context ctx) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -32,10 +33,15 @@ import java.util.Objects;
  * @param countTimeout longest an exact {@code include_total} count may run before the planner's
  *     estimate is answered instead ({@code S3INDEX_API_COUNT_TIMEOUT}, default 1s)
  * @param s3Api the S3-compatible endpoint ({@code S3INDEX_S3API_*}, see {@link S3ApiConfig})
+ * @param readReplicas streaming replicas of {@code database} that serve reads ({@code
+ *     S3INDEX_DB_READ_URLS}; none by default), see {@link io.s3index.queryapi.reads.Reads}
+ * @param readMaxLag how long a replica may stay behind the primary before it leaves the rotation
+ *     ({@code S3INDEX_DB_READ_MAX_LAG}, default 30s)
  */
 public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cursorTtl,
     boolean cursorSecretGenerated, AccessPolicy access, int rateLimit, int rateBurst,
-    DatabaseConfig database, Duration statementTimeout, Duration countTimeout, S3ApiConfig s3Api) {
+    DatabaseConfig database, Duration statementTimeout, Duration countTimeout, S3ApiConfig s3Api,
+    List<DatabaseConfig> readReplicas, Duration readMaxLag) {
 
   public ApiConfig {
     Objects.requireNonNull(host, "host");
@@ -46,6 +52,8 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
     Objects.requireNonNull(statementTimeout, "statementTimeout");
     Objects.requireNonNull(countTimeout, "countTimeout");
     Objects.requireNonNull(s3Api, "s3Api");
+    readReplicas = List.copyOf(readReplicas);
+    Objects.requireNonNull(readMaxLag, "readMaxLag");
     if (statementTimeout.toMillis() < 1000) {
       throw new ConfigException("S3INDEX_API_STATEMENT_TIMEOUT must be at least 1s: " + statementTimeout);
     }
@@ -73,11 +81,35 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
         DatabaseConfig.from(settings, 8),
         settings.duration("S3INDEX_API_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT),
         settings.duration("S3INDEX_API_COUNT_TIMEOUT", DEFAULT_COUNT_TIMEOUT),
-        S3ApiConfig.from(settings, access.isOpen()));
+        S3ApiConfig.from(settings, access.isOpen()), readReplicas(settings),
+        settings.duration("S3INDEX_DB_READ_MAX_LAG", DEFAULT_READ_MAX_LAG));
   }
 
   public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_COUNT_TIMEOUT = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_READ_MAX_LAG = Duration.ofSeconds(30);
+
+  /**
+   * {@code S3INDEX_DB_READ_URLS}: streaming replicas of the primary, comma-separated JDBC URLs,
+   * reached as the primary is ({@code S3INDEX_DB_USER}, {@code S3INDEX_DB_PASSWORD}, pool size).
+   */
+  private static List<DatabaseConfig> readReplicas(Settings settings) {
+    String urls = settings.string("S3INDEX_DB_READ_URLS", "");
+    DatabaseConfig primary = DatabaseConfig.from(settings, 8);
+    List<DatabaseConfig> replicas = new java.util.ArrayList<>();
+    for (String url : urls.split(",")) {
+      if (!url.isBlank()) {
+        replicas.add(new DatabaseConfig(url.strip(), primary.user(), primary.password(), primary.maxPoolSize()));
+      }
+    }
+    return replicas;
+  }
+
+  /** The same settings with streaming replicas to read from. */
+  public ApiConfig withReadReplicas(List<DatabaseConfig> replicas, Duration maxLag) {
+    return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, access, rateLimit,
+        rateBurst, database, statementTimeout, countTimeout, s3Api, replicas, maxLag);
+  }
 
   private static AccessPolicy access(Settings settings) {
     String inline = settings.string("S3INDEX_API_TOKENS", null);
@@ -113,31 +145,31 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
   public static ApiConfig of(String host, int port, DatabaseConfig database) {
     return new ApiConfig(host, port, randomSecret(), Duration.ofHours(24), true,
         AccessPolicy.open(), 0, 1, database, DEFAULT_STATEMENT_TIMEOUT, DEFAULT_COUNT_TIMEOUT,
-        S3ApiConfig.off());
+        S3ApiConfig.off(), List.of(), DEFAULT_READ_MAX_LAG);
   }
 
   /** The same settings with another S3 endpoint. */
   public ApiConfig withS3Api(S3ApiConfig other) {
     return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, access, rateLimit,
-        rateBurst, database, statementTimeout, countTimeout, other);
+        rateBurst, database, statementTimeout, countTimeout, other, readReplicas, readMaxLag);
   }
 
   /** The same settings with other access rules. */
   public ApiConfig withAccess(AccessPolicy policy, int limit, int burst) {
     return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, policy,
-        limit, burst, database, statementTimeout, countTimeout, s3Api);
+        limit, burst, database, statementTimeout, countTimeout, s3Api, readReplicas, readMaxLag);
   }
 
   /** The same settings with another cursor lifetime. */
   public ApiConfig withCursorTtl(Duration ttl) {
     return new ApiConfig(host, port, cursorSecret, ttl, cursorSecretGenerated, access, rateLimit,
-        rateBurst, database, statementTimeout, countTimeout, s3Api);
+        rateBurst, database, statementTimeout, countTimeout, s3Api, readReplicas, readMaxLag);
   }
 
   /** The same settings with other query time limits. */
   public ApiConfig withTimeouts(Duration statement, Duration count) {
     return new ApiConfig(host, port, cursorSecret, cursorTtl, cursorSecretGenerated, access, rateLimit,
-        rateBurst, database, statement, count, s3Api);
+        rateBurst, database, statement, count, s3Api, readReplicas, readMaxLag);
   }
 
   private static byte[] randomSecret() {
@@ -156,6 +188,7 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
     return "ApiConfig[host=" + host + ", port=" + port + ", cursorTtl=" + cursorTtl
         + ", open=" + access.isOpen() + ", rateLimit=" + rateLimit + ", statementTimeout="
         + statementTimeout + ", countTimeout=" + countTimeout + ", database=" + database
-        + ", s3Api=" + (s3Api.enabled() ? "port " + s3Api.port() : "off") + "]";
+        + ", s3Api=" + (s3Api.enabled() ? "port " + s3Api.port() : "off")
+        + ", readReplicas=" + readReplicas + ", readMaxLag=" + readMaxLag + "]";
   }
 }

@@ -39,6 +39,11 @@ public final class IndexFixture implements AutoCloseable {
     return new IndexFixture(TestServers.postgres().createDatabase(databaseName));
   }
 
+  /** A fixture over a database of a server of the test's own (migrated here). */
+  public static IndexFixture on(DatabaseConfig config) {
+    return new IndexFixture(config);
+  }
+
   public Database database() {
     return database;
   }

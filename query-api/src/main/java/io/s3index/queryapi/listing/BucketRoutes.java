@@ -9,7 +9,7 @@ import io.s3index.queryapi.QueryString;
 import io.s3index.queryapi.access.Access;
 import io.s3index.queryapi.access.Principal;
 import java.util.List;
-import org.jdbi.v3.core.Jdbi;
+import io.s3index.queryapi.reads.Reads;
 
 /** {@code GET /v1/buckets}: the buckets holding live objects that the caller may see. */
 public final class BucketRoutes {
@@ -27,11 +27,11 @@ public final class BucketRoutes {
         FROM b WHERE b.bucket IS NOT NULL)
       SELECT bucket FROM b WHERE bucket IS NOT NULL""";
 
-  private final Jdbi jdbi;
+  private final Reads reads;
   private final ObjectMapper mapper;
 
-  public BucketRoutes(Jdbi jdbi, ObjectMapper mapper) {
-    this.jdbi = jdbi;
+  public BucketRoutes(Reads reads, ObjectMapper mapper) {
+    this.reads = reads;
     this.mapper = mapper;
   }
 
@@ -42,7 +42,7 @@ public final class BucketRoutes {
   private void list(Context ctx) throws Exception {
     QueryString.requireNone(ctx.queryString());
     Principal principal = Access.principal(ctx);
-    List<String> buckets = jdbi.withHandle(h -> h.createQuery(BUCKETS).mapTo(String.class).list());
+    List<String> buckets = reads.any(h -> h.createQuery(BUCKETS).mapTo(String.class).list());
     ObjectNode body = mapper.createObjectNode();
     ArrayNode data = body.putArray("data");
     for (String bucket : buckets) {

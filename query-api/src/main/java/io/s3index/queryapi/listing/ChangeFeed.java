@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import io.s3index.queryapi.reads.Reads;
 import org.jdbi.v3.core.locator.ClasspathSqlLocator;
 import org.jdbi.v3.core.statement.Query;
 
@@ -58,12 +58,12 @@ final class ChangeFeed {
     }
   }
 
-  private final Jdbi jdbi;
+  private final Reads reads;
   private final CursorCodec cursors;
 
   /** @param cursors a codec with the listings' secret and no time to live */
-  ChangeFeed(Jdbi jdbi, CursorCodec cursors) {
-    this.jdbi = jdbi;
+  ChangeFeed(Reads reads, CursorCodec cursors) {
+    this.reads = reads;
     this.cursors = cursors;
   }
 
@@ -94,7 +94,7 @@ final class ChangeFeed {
 
   /** The position of now: nothing before it is news. */
   Position head() {
-    return Position.at(jdbi.withHandle(ChangeFeed::currentSnapshot));
+    return Position.at(reads.primary(ChangeFeed::currentSnapshot));
   }
 
   private static String currentSnapshot(Handle h) {
@@ -107,7 +107,9 @@ final class ChangeFeed {
    * @throws ExpiredException when tombstones the position had not seen were purged
    */
   Page read(String bucket, String prefix, Position p, int pageSize) {
-    return jdbi.withHandle(h -> {
+    // Read where the position's snapshots are covered, so that the next position never lies
+    // before this one, whichever server serves the next read.
+    return reads.covering(p.to() != null ? p.to() : p.from(), h -> {
       boolean expired = h.createQuery("""
               SELECT EXISTS (SELECT 1 FROM feed_horizon
                              WHERE bucket = :bucket

@@ -30,8 +30,8 @@ public final class ChangesRoutes {
   private final ChangeFeed feed;
 
   /** @param feedCursors a codec with the listings' secret and no time to live */
-  public ChangesRoutes(org.jdbi.v3.core.Jdbi jdbi, io.s3index.shared.cursor.CursorCodec feedCursors) {
-    this.feed = new ChangeFeed(jdbi, feedCursors);
+  public ChangesRoutes(io.s3index.queryapi.reads.Reads reads, io.s3index.shared.cursor.CursorCodec feedCursors) {
+    this.feed = new ChangeFeed(reads, feedCursors);
   }
 
   public void install(JavalinConfig config) {

@@ -78,7 +78,12 @@ public final class KeyListing {
 
   /** A live object, at the given ETag or version id when not null, or empty: one primary-key probe. */
   static Optional<ObjectRow> find(Jdbi jdbi, String bucket, String key, String etag, String versionId) {
-    return jdbi.withHandle(handle -> handle.createQuery("""
+    return jdbi.withHandle(handle -> find(handle, bucket, key, etag, versionId));
+  }
+
+  static Optional<ObjectRow> find(org.jdbi.v3.core.Handle handle, String bucket, String key, String etag,
+      String versionId) {
+    return handle.createQuery("""
             SELECT key, size, etag, content_type, last_modified, storage_class, version_id,
                    metadata::text AS metadata, tags::text AS tags
             FROM objects
@@ -90,7 +95,7 @@ public final class KeyListing {
         .bind("etag", etag)
         .bind("versionId", versionId)
         .map((rs, c) -> ObjectRow.from(rs))
-        .findOne());
+        .findOne();
   }
 
   /** The plan of the page query a request runs (for plan tests). */

@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+import io.s3index.queryapi.reads.Reads;
 
 /**
  * Reads one page of a listing with a single keyset range scan, never OFFSET (the statements are
@@ -33,14 +33,19 @@ final class Listing {
   /** Exact counts running at once; more callers get the planner's estimate at once. */
   private static final int EXACT_COUNTS = 2;
 
-  private final Jdbi jdbi;
+  private final Reads reads;
   private final CursorCodec cursors;
   private final Duration countTimeout;
   private final Semaphore exactCounts = new Semaphore(EXACT_COUNTS);
 
   /** @param countTimeout how long an exact total may take before the estimate is answered */
   Listing(Jdbi jdbi, CursorCodec cursors, Duration countTimeout) {
-    this.jdbi = jdbi;
+    this(Reads.primaryOnly(jdbi), cursors, countTimeout);
+  }
+
+  /** @param reads where pages are read: the primary, or replicas that have caught up with the walk */
+  Listing(Reads reads, CursorCodec cursors, Duration countTimeout) {
+    this.reads = reads;
     this.cursors = cursors;
     this.countTimeout = countTimeout;
   }
@@ -72,14 +77,17 @@ final class Listing {
    */
   Page page(ListingRequest request) {
     if (request.cursor() == null) {
-      return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, handle -> {
+      return reads.fresh(handle -> {
         String snapshot = handle.createQuery("SELECT pg_current_snapshot()::text")
             .mapTo(String.class).one();
         return read(handle, request, null, snapshot);
       });
     }
     String snapshot = request.cursor().snapshot();
-    return jdbi.withHandle(handle -> read(handle, request, snapshot, snapshot));
+    // The walk's next page is read where its snapshot is covered: every page sees what the
+    // first one saw, whichever server serves it.
+    return snapshot == null ? reads.any(handle -> read(handle, request, null, null))
+        : reads.covering(snapshot, handle -> read(handle, request, snapshot, snapshot));
   }
 
   /**
@@ -110,16 +118,16 @@ final class Listing {
     if (request.totalIsAFolderSize()) {
       // Exact at once from the kept folder sizes: no count of the folder's objects.
       String folder = request.prefix() == null ? "" : request.prefix();
-      return new long[] {jdbi.withHandle(h -> FolderStats.of(h, request.bucket(), List.of(folder)))
+      return new long[] {reads.any(h -> FolderStats.of(h, request.bucket(), List.of(folder)))
           .get(0).objects(), 0};
     }
     ListingSql.Statement count = ListingSql.count(request);
     if (exactCounts.tryAcquire()) {
       try {
-        return new long[] {jdbi.inTransaction(handle -> {
+        return new long[] {reads.any(h -> h.inTransaction(handle -> {
           handle.execute("SELECT set_config('statement_timeout', ?, true)", countTimeout.toMillis() + "ms");
           return count.query(handle).mapTo(Long.class).one();
-        }), 0};
+        })), 0};
       } catch (RuntimeException e) {
         if (!Failures.isStatementTimeout(e)) {
           throw e;
@@ -129,7 +137,7 @@ final class Listing {
       }
     }
     ListingSql.Statement rows = ListingSql.estimate(request);
-    String plan = jdbi.withHandle(handle -> rows.query(handle).mapTo(String.class).one());
+    String plan = reads.any(handle -> rows.query(handle).mapTo(String.class).one());
     return new long[] {estimatedRows(plan), 1};
   }
 
@@ -144,7 +152,7 @@ final class Listing {
   /** The plan PostgreSQL chooses for the page query of a request (for tests and diagnostics). */
   String explain(ListingRequest request) {
     String visibleIn = request.cursor() == null ? null : request.cursor().snapshot();
-    return jdbi.withHandle(handle -> {
+    return reads.primary(handle -> {
       ListingSql.Statement statement = request.delimiter() == null
           ? ListingSql.flat(request, visibleIn, rareAttributes(handle, request))
           : ListingSql.folder(request, visibleIn);

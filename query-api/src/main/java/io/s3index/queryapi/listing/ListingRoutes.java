@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
+import io.s3index.queryapi.reads.Reads;
 
 /**
  * {@code GET /v1/buckets/{bucket}/objects} (a page of live objects) and {@code GET
@@ -23,17 +23,17 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class ListingRoutes {
 
-  private final Jdbi jdbi;
+  private final Reads reads;
   private final CursorCodec cursors;
   private final Listing listing;
   private final ChangeFeed feed;
 
   /** @param feedCursors the change feed's codec, for the changes_cursor of a walk's first page */
-  public ListingRoutes(Jdbi jdbi, CursorCodec cursors, CursorCodec feedCursors, java.time.Duration countTimeout) {
-    this.jdbi = jdbi;
+  public ListingRoutes(Reads reads, CursorCodec cursors, CursorCodec feedCursors, java.time.Duration countTimeout) {
+    this.reads = reads;
     this.cursors = cursors;
-    this.listing = new Listing(jdbi, cursors, countTimeout);
-    this.feed = new ChangeFeed(jdbi, feedCursors);
+    this.listing = new Listing(reads, cursors, countTimeout);
+    this.feed = new ChangeFeed(reads, feedCursors);
   }
 
   public void install(JavalinConfig config) {
@@ -71,7 +71,7 @@ public final class ListingRoutes {
     }
     Access.requireRead(ctx, bucket, prefix.isEmpty() ? null : prefix);
     String folder = prefix;
-    FolderStats.Sizes sizes = jdbi.withHandle(h -> FolderStats.of(h, bucket, List.of(folder))).get(0);
+    FolderStats.Sizes sizes = reads.any(h -> FolderStats.of(h, bucket, List.of(folder))).get(0);
     JsonOut json = new JsonOut(256);
     sizes.write(json);
     send(ctx, json);
@@ -177,8 +177,11 @@ public final class ListingRoutes {
       return;
     }
     long deadline = System.nanoTime() + java.time.Duration.ofSeconds(wait).toNanos();
-    CompletableFuture<Optional<ObjectRow>> found = Rechecks.until(
-        () -> find(bucket, key, etag, versionId), Optional::isPresent, deadline);
+    // Read-your-writes through replicas: a check that a replica cannot satisfy yet asks the primary.
+    CompletableFuture<Optional<ObjectRow>> found = Rechecks.until(() -> {
+      Optional<ObjectRow> seen = find(bucket, key, etag, versionId);
+      return seen.isPresent() ? seen : reads.primary(h -> KeyListing.find(h, bucket, key, etag, versionId));
+    }, Optional::isPresent, deadline);
     ctx.future(() -> found.thenAccept(r -> {
       try {
         answer(ctx, bucket, key, r);
@@ -189,7 +192,7 @@ public final class ListingRoutes {
   }
 
   private Optional<ObjectRow> find(String bucket, String key, String etag, String versionId) {
-    return KeyListing.find(jdbi, bucket, key, etag, versionId);
+    return reads.any(h -> KeyListing.find(h, bucket, key, etag, versionId));
   }
 
   private static void answer(Context ctx, String bucket, String key, Optional<ObjectRow> row) throws IOException {

@@ -36,6 +36,11 @@ public final class HttpMetrics {
     new JvmGcMetrics().bindTo(registry);
   }
 
+  /** The registry {@code /metrics} shows, for other parts of the API to add to. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
   public void install(JavalinConfig config) {
     config.requestLogger.http(this::record);
     config.routes.get("/metrics", ctx -> {

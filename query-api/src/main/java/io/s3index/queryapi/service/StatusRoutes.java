@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jdbi.v3.core.Jdbi;
+import io.s3index.queryapi.reads.Reads;
 
 /**
  * Index freshness: {@code GET /v1/status} (per-partition progress of the indexer) and the {@code
@@ -23,15 +23,15 @@ public final class StatusRoutes {
   public static final String FRESHNESS_HEADER = "X-Index-Last-Event-Time";
   private static final Duration CACHE = Duration.ofSeconds(1);
 
-  private final Jdbi jdbi;
+  private final Reads reads;
   private final ObjectMapper mapper;
   private final Clock clock;
   private final AtomicReference<Cached> newest = new AtomicReference<>(new Cached(null, Instant.MIN));
 
   private record Cached(Instant lastEventTime, Instant readAt) {}
 
-  public StatusRoutes(Jdbi jdbi, ObjectMapper mapper, Clock clock) {
-    this.jdbi = jdbi;
+  public StatusRoutes(Reads reads, ObjectMapper mapper, Clock clock) {
+    this.reads = reads;
     this.mapper = mapper;
     this.clock = clock;
   }
@@ -46,7 +46,7 @@ public final class StatusRoutes {
     Cached cached = newest.get();
     if (Duration.between(cached.readAt(), now).compareTo(CACHE) > 0) {
       try {
-        OffsetDateTime time = jdbi.withHandle(h -> h.createQuery(
+        OffsetDateTime time = reads.any(h -> h.createQuery(
             "SELECT max(last_event_time) FROM indexer_progress").mapTo(OffsetDateTime.class).one());
         cached = new Cached(time == null ? null : time.toInstant(), now);
         newest.set(cached);
@@ -65,7 +65,7 @@ public final class StatusRoutes {
     ObjectNode body = mapper.createObjectNode();
     ArrayNode partitions = body.putArray("partitions");
     Instant[] newestSeen = {null};
-    jdbi.useHandle(h -> h.createQuery("""
+    reads.any(h -> h.createQuery("""
             SELECT consumer_group, topic, partition, next_offset, last_event_time, updated_at
             FROM indexer_progress ORDER BY consumer_group, topic, partition""")
         .map((rs, c) -> {
