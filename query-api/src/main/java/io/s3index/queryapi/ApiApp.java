@@ -37,14 +37,15 @@ public final class ApiApp {
   private ApiApp() {}
 
   public static Javalin create(ApiConfig config, Database database, Clock clock) {
-    return create(config, database, clock, () -> -1);
+    return create(config, database, clock, () -> -1, null);
   }
 
   /**
    * @param downloadPort the port of an open S3 endpoint that streams objects from an origin, or
    *     -1: the browser's download button (known once that endpoint has started)
    */
-  public static Javalin create(ApiConfig config, Database database, Clock clock, IntSupplier downloadPort) {
+  public static Javalin create(ApiConfig config, Database database, Clock clock, IntSupplier downloadPort,
+      Reads shared) {
     ObjectMapper mapper = new ObjectMapper();
     // The API's own Jdbi over the shared pool: every statement it runs is cancelled at the
     // statement timeout (a held connection never outlives it), whoever else uses the pool.
@@ -56,7 +57,9 @@ public final class ApiApp {
     // Feed cursors never expire by age (only when their history is purged).
     CursorCodec feedCursors = new CursorCodec(config.cursorSecret(), java.time.Duration.ZERO, clock);
     HttpMetrics metrics = new HttpMetrics();
-    Reads reads = reads(config, jdbi, metrics);
+    // Without shared reads (see reads()), this app reads through its own and closes them with itself.
+    Reads reads = shared != null ? shared : reads(config, database);
+    reads.bindTo(metrics.registry());
     ListingRoutes listing = new ListingRoutes(reads, cursors, feedCursors, config.countTimeout());
     ChangesRoutes changes = new ChangesRoutes(reads, feedCursors);
     BucketRoutes buckets = new BucketRoutes(reads, mapper);
@@ -65,7 +68,9 @@ public final class ApiApp {
     BrowseRoutes browse = new BrowseRoutes(config.access().isOpen(), downloadPort);
     return Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
-      javalin.events.serverStopped(reads::close);
+      if (shared == null) {
+        javalin.events.serverStopped(reads::close);
+      }
       javalin.http.defaultContentType = "application/json";
       // A known path asked with another method is 405 (with Allow), not 404.
       javalin.http.prefer405over404 = true;
@@ -104,8 +109,13 @@ public final class ApiApp {
     });
   }
 
-  /** The replicas' pools, each with the primary's statement settings, or the primary alone. */
-  private static Reads reads(ApiConfig config, Jdbi primary, HttpMetrics metrics) {
+  /**
+   * Where the API reads ({@link Reads}): the primary, and the configured replicas' pools, each
+   * with the API's statement settings. Shared by the JSON API and the S3 endpoint of one process;
+   * its owner closes it.
+   */
+  public static Reads reads(ApiConfig config, Database database) {
+    Jdbi primary = statements(Jdbi.create(database.dataSource()).installPlugin(new SqlObjectPlugin()), config);
     if (config.readReplicas().isEmpty()) {
       return Reads.primaryOnly(primary);
     }
@@ -113,11 +123,11 @@ public final class ApiApp {
     int n = 0;
     for (DatabaseConfig replica : config.readReplicas()) {
       String name = "replica-" + (++n);
-      Database database = new Database(replica, "query-api-" + name);
-      pools.add(new Reads.ReplicaPool(name, database,
-          statements(Jdbi.create(database.dataSource()).installPlugin(new SqlObjectPlugin()), config)));
+      Database pool = new Database(replica, "query-api-" + name);
+      pools.add(new Reads.ReplicaPool(name, pool,
+          statements(Jdbi.create(pool.dataSource()).installPlugin(new SqlObjectPlugin()), config)));
     }
-    return new Reads(primary, pools, config.readMaxLag(), metrics.registry());
+    return new Reads(primary, pools, config.readMaxLag());
   }
 
   private static Jdbi statements(Jdbi jdbi, ApiConfig config) {

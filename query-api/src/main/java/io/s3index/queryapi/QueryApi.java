@@ -2,6 +2,7 @@ package io.s3index.queryapi;
 
 import io.javalin.Javalin;
 import io.s3index.queryapi.access.RateLimiter;
+import io.s3index.queryapi.reads.Reads;
 import io.s3index.queryapi.s3.S3ApiConfig;
 import io.s3index.queryapi.s3.S3Endpoint;
 import io.s3index.shared.cursor.CursorCodec;
@@ -23,12 +24,14 @@ public final class QueryApi implements AutoCloseable {
   private final boolean ownsDatabase;
   private final Javalin app;
   private final Javalin s3App;
+  private final Reads reads;
 
-  private QueryApi(Database database, boolean ownsDatabase, Javalin app, Javalin s3App) {
+  private QueryApi(Database database, boolean ownsDatabase, Javalin app, Javalin s3App, Reads reads) {
     this.database = database;
     this.ownsDatabase = ownsDatabase;
     this.app = app;
     this.s3App = s3App;
+    this.reads = reads;
   }
 
   /** Starts the API with its own connection pool. */
@@ -60,8 +63,15 @@ public final class QueryApi implements AutoCloseable {
     }
     // The browser offers downloads through the S3 endpoint when that is open and has an origin.
     AtomicInteger downloadPort = new AtomicInteger(-1);
-    Javalin app = ApiApp.create(config, database, Clock.systemUTC(), downloadPort::get)
-        .start(config.host(), config.port());
+    Reads reads = ApiApp.reads(config, database);
+    Javalin app;
+    try {
+      app = ApiApp.create(config, database, Clock.systemUTC(), downloadPort::get, reads)
+          .start(config.host(), config.port());
+    } catch (RuntimeException e) {
+      reads.close();
+      throw e;
+    }
     Javalin s3App = null;
     S3ApiConfig s3 = config.s3Api();
     if (s3.enabled()) {
@@ -69,10 +79,11 @@ public final class QueryApi implements AutoCloseable {
         s3App = S3Endpoint.create(s3, database,
                 new CursorCodec(config.cursorSecret(), config.cursorTtl(), Clock.systemUTC()),
                 new RateLimiter(config.rateLimit(), config.rateBurst(), System::nanoTime),
-                config.statementTimeout(), Clock.systemUTC())
+                config.statementTimeout(), Clock.systemUTC(), reads)
             .start(config.host(), s3.port());
       } catch (RuntimeException e) {
         app.stop();
+        reads.close();
         throw e;
       }
       if (s3.open() && s3.origin() != null) {
@@ -88,7 +99,7 @@ public final class QueryApi implements AutoCloseable {
     } else {
       log.info("S3 endpoint off{}", config.access().isOpen() ? "" : " (no S3INDEX_S3API_KEYS)");
     }
-    return new QueryApi(database, owns, app, s3App);
+    return new QueryApi(database, owns, app, s3App, reads);
   }
 
   /** The port the API listens on (useful when started on port 0). */
@@ -107,6 +118,7 @@ public final class QueryApi implements AutoCloseable {
       s3App.stop();
     }
     app.stop();
+    reads.close();
     if (ownsDatabase) {
       database.close();
     }

@@ -49,6 +49,9 @@ class ReplicaReadsIT {
   private static IndexFixture index;
   private static ApiClient onPrimary;
   private static ApiClient onReplica;
+  private static int s3OnPrimary;
+  private static int s3OnReplica;
+  private static io.s3index.queryapi.reads.Reads s3Reads;
   private static final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -58,8 +61,17 @@ class ReplicaReadsIT {
     index = IndexFixture.on(db);
     replica = primary.startReplica("replica_reads_it");
     onPrimary = index.startApi(config(db), Clock.systemUTC());
-    onReplica = index.startApi(config(db).withReadReplicas(List.of(replica.config("replica_reads")),
-        Duration.ofSeconds(8)), Clock.systemUTC());
+    ApiConfig withReplica = config(db).withReadReplicas(List.of(replica.config("replica_reads")), Duration.ofSeconds(8));
+    onReplica = index.startApi(withReplica, Clock.systemUTC());
+    // Two S3 endpoints sharing the cursor secret: one on the primary, one reading as the API does.
+    io.s3index.shared.cursor.CursorCodec codec = new io.s3index.shared.cursor.CursorCodec(SECRET, Duration.ofHours(1), Clock.systemUTC());
+    s3OnPrimary = io.s3index.queryapi.s3.S3Endpoint.create(S3ApiConfig.open(0), index.database(), codec,
+        new io.s3index.queryapi.access.RateLimiter(0, 1, System::nanoTime), Duration.ofSeconds(5), Clock.systemUTC())
+        .start("127.0.0.1", 0).port();
+    s3Reads = ApiApp.reads(withReplica, index.database());
+    s3OnReplica = io.s3index.queryapi.s3.S3Endpoint.create(S3ApiConfig.open(0), index.database(), codec,
+        new io.s3index.queryapi.access.RateLimiter(0, 1, System::nanoTime), Duration.ofSeconds(5), Clock.systemUTC(),
+        s3Reads).start("127.0.0.1", 0).port();
   }
 
   private static ApiConfig config(DatabaseConfig db) {
@@ -70,6 +82,9 @@ class ReplicaReadsIT {
 
   @AfterAll
   static void stop() {
+    if (s3Reads != null) {
+      s3Reads.close();
+    }
     if (index != null) {
       index.close();
     }
@@ -152,6 +167,51 @@ class ReplicaReadsIT {
 
   @Test
   @Order(2)
+  void anS3ListingWalkAlternatingBetweenEndpointsOnPrimaryAndLaggingReplicaSeesEachKeyOnce() throws Exception {
+    put("s3walk", "k/", 0, 150);
+    replicaCaughtUp();
+    replica.pauseReplay();
+    try {
+      put("s3walk", "m/", 0, 50);
+      assertThat(s3Keys(s3Get(s3OnReplica, "/s3walk?list-type=2&prefix=m/"))).isEmpty();
+      assertThat(s3Keys(s3Get(s3OnPrimary, "/s3walk?list-type=2&prefix=m/"))).hasSize(50);
+      for (int first = 0; first < 2; first++) {
+        int[] sides = first == 0 ? new int[] {s3OnPrimary, s3OnReplica} : new int[] {s3OnReplica, s3OnPrimary};
+        List<String> walked = new ArrayList<>();
+        String token = null;
+        int page = 0;
+        do {
+          String body = s3Get(sides[page++ % 2], "/s3walk?list-type=2&max-keys=23"
+              + (token == null ? "" : "&continuation-token=" + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8)));
+          walked.addAll(s3Keys(body));
+          Matcher next = Pattern.compile("<NextContinuationToken>([^<]+)</NextContinuationToken>").matcher(body);
+          token = next.find() ? next.group(1) : null;
+        } while (token != null);
+        assertThat(walked).doesNotHaveDuplicates().isSorted().hasSize(first == 0 ? 200 : 150);
+      }
+    } finally {
+      replica.resumeReplay();
+    }
+  }
+
+  private static String s3Get(int port, String target) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.body();
+  }
+
+  private static List<String> s3Keys(String body) {
+    List<String> keys = new ArrayList<>();
+    Matcher m = Pattern.compile("<Key>([^<]+)</Key>").matcher(body);
+    while (m.find()) {
+      keys.add(m.group(1));
+    }
+    return keys;
+  }
+
+  @Test
+  @Order(3)
   void theChangeFeedNeverGoesBackWhenItsNextReadLandsOnALaggingReplica() throws Exception {
     put("feed", "x/", 0, 5);
     replicaCaughtUp();
@@ -176,7 +236,7 @@ class ReplicaReadsIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void readYourWritesWaitsThroughALaggingReplica() {
     replicaCaughtUp();
     replica.pauseReplay();
@@ -192,7 +252,7 @@ class ReplicaReadsIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aReplicaTooFarBehindLeavesTheRotationAndComesBack() throws Exception {
     replicaCaughtUp();
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> metric(onReplica, "s3index_replica_in_rotation") == 1);
@@ -210,7 +270,7 @@ class ReplicaReadsIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aStoppedReplicaIsTakenOutOfRotationAndTheApiKeepsAnswering() throws Exception {
     put("stop", "s/", 0, 100);
     replicaCaughtUp();

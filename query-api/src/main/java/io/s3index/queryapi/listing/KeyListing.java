@@ -5,6 +5,7 @@ import io.s3index.shared.cursor.CursorCodec;
 import io.s3index.shared.cursor.InvalidCursorException;
 import java.util.List;
 import java.util.Optional;
+import io.s3index.queryapi.reads.Reads;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -19,13 +20,18 @@ public final class KeyListing {
   /** The most entries of one page, as S3's {@code max-keys}. */
   public static final int MAX_KEYS = ListingRequest.MAX_PAGE_SIZE;
 
-  private final Jdbi jdbi;
+  private final Reads reads;
   private final Listing listing;
   private final CursorCodec cursors;
 
   public KeyListing(Jdbi jdbi, CursorCodec cursors) {
-    this.jdbi = jdbi;
-    this.listing = new Listing(jdbi, cursors, java.time.Duration.ofSeconds(1));
+    this(Reads.primaryOnly(jdbi), cursors);
+  }
+
+  /** @param reads where pages and objects are read: the primary, or replicas that have caught up */
+  public KeyListing(Reads reads, CursorCodec cursors) {
+    this.reads = reads;
+    this.listing = new Listing(reads, cursors, java.time.Duration.ofSeconds(1));
     this.cursors = cursors;
   }
 
@@ -73,7 +79,7 @@ public final class KeyListing {
 
   /** A live object, or empty. */
   public Optional<ObjectRow> object(String bucket, String key) {
-    return find(jdbi, bucket, key, null, null);
+    return reads.any(h -> find(h, bucket, key, null, null));
   }
 
   /** A live object, at the given ETag or version id when not null, or empty: one primary-key probe. */

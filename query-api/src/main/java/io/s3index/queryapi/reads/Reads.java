@@ -81,14 +81,14 @@ public final class Reads implements AutoCloseable {
 
   /** Every read on the primary. */
   public static Reads primaryOnly(Jdbi primary) {
-    return new Reads(primary, List.of(), Duration.ZERO, null);
+    return new Reads(primary, List.of(), Duration.ZERO);
   }
 
   /**
    * @param replicas the replicas' pools, each with a Jdbi configured as the primary's
    * @param maxLag how long a replica may stay behind the primary before it leaves the rotation
    */
-  public Reads(Jdbi primary, List<ReplicaPool> replicas, Duration maxLag, MeterRegistry metrics) {
+  public Reads(Jdbi primary, List<ReplicaPool> replicas, Duration maxLag) {
     this.primary = primary;
     List<Replica> list = new ArrayList<>();
     for (ReplicaPool r : replicas) {
@@ -100,7 +100,17 @@ public final class Reads implements AutoCloseable {
       monitor = null;
       return;
     }
-    if (metrics != null) {
+    monitor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "replica-monitor");
+      t.setDaemon(true);
+      return t;
+    });
+    monitor.scheduleWithFixedDelay(this::check, 0, CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Adds each replica's lag, rotation and passed-on cursor reads to {@code metrics}. */
+  public void bindTo(MeterRegistry metrics) {
+    {
       for (Replica r : this.replicas) {
         Gauge.builder("s3index_replica_lag_bytes", r, x -> x.lagBytes).tag("replica", r.name)
             .description("WAL the replica has not replayed yet").register(metrics);
@@ -113,12 +123,6 @@ public final class Reads implements AutoCloseable {
             .description("1 when reads may go to the replica").register(metrics);
       }
     }
-    monitor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "replica-monitor");
-      t.setDaemon(true);
-      return t;
-    });
-    monitor.scheduleWithFixedDelay(this::check, 0, CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** A replica's pool, as configured. */

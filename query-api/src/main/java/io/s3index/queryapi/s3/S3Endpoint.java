@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.jetty.http.UriCompliance;
+import io.s3index.queryapi.reads.Reads;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlStatements;
 import org.slf4j.Logger;
@@ -44,12 +45,13 @@ public final class S3Endpoint {
   private final S3Listings listings;
   private final S3Objects objects;
 
-  private S3Endpoint(S3ApiConfig config, Jdbi jdbi, CursorCodec cursors, RateLimiter limiter, Clock clock) {
+  private S3Endpoint(S3ApiConfig config, Jdbi jdbi, Reads reads, CursorCodec cursors, RateLimiter limiter,
+      Clock clock) {
     this.config = config;
     this.auth = new S3Auth(config, clock);
     this.limiter = limiter;
     this.buckets = new S3Buckets(jdbi, config, clock);
-    KeyListing index = new KeyListing(jdbi, cursors);
+    KeyListing index = new KeyListing(reads, cursors);
     this.listings = new S3Listings(index);
     this.objects = new S3Objects(index, config.origin());
   }
@@ -62,10 +64,20 @@ public final class S3Endpoint {
    */
   public static Javalin create(S3ApiConfig config, Database database, CursorCodec cursors,
       RateLimiter limiter, Duration statementTimeout, Clock clock) {
+    return create(config, database, cursors, limiter, statementTimeout, clock, null);
+  }
+
+  /**
+   * @param reads where listings and objects are read (the JSON API's, replicas included), or null
+   *     for the primary alone
+   */
+  public static Javalin create(S3ApiConfig config, Database database, CursorCodec cursors,
+      RateLimiter limiter, Duration statementTimeout, Clock clock, Reads reads) {
     Jdbi jdbi = Jdbi.create(database.dataSource());
     jdbi.getConfig(SqlStatements.class).setQueryTimeout(
         (int) Math.max(1, (statementTimeout.toMillis() + 999) / 1000));
-    S3Endpoint endpoint = new S3Endpoint(config, jdbi, cursors, limiter, clock);
+    S3Endpoint endpoint = new S3Endpoint(config, jdbi, reads != null ? reads : Reads.primaryOnly(jdbi), cursors,
+        limiter, clock);
     return Javalin.create(javalin -> {
       javalin.startup.showJavalinBanner = false;
       javalin.router.ignoreTrailingSlashes = false;
