@@ -42,16 +42,21 @@ public final class Reads implements AutoCloseable {
   private static final Duration CHECK_EVERY = Duration.ofMillis(250);
 
   /**
-   * Whether this transaction's snapshot sees committed every transaction that {@code :b} sees
-   * committed: it reaches as far ({@code xmax}), and none it still sees running was committed in
-   * {@code :b} (an outcome is the same on every server of a cluster).
+   * Whether snapshot {@code %s} sees committed every transaction that {@code :b} sees committed:
+   * it reaches as far ({@code xmax}), and none it still sees running was committed in {@code :b}
+   * (an outcome is the same on every server of a cluster). Sound, not complete: it may answer no
+   * for a snapshot that does cover (when what lies between the two {@code xmax} was all aborted);
+   * such a read goes to the primary.
    */
-  static final String COVERS = """
+  static final String COVERS_TEMPLATE = """
       SELECT pg_snapshot_xmax(s) >= pg_snapshot_xmax(CAST(:b AS pg_snapshot))
          AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(s) x
                          WHERE x < pg_snapshot_xmax(CAST(:b AS pg_snapshot))
                            AND pg_visible_in_snapshot(x, CAST(:b AS pg_snapshot)))
-      FROM pg_current_snapshot() s""";
+      FROM (SELECT %s AS s) a""";
+
+  /** {@link #COVERS_TEMPLATE} for this transaction's own snapshot. */
+  static final String COVERS = String.format(COVERS_TEMPLATE, "pg_current_snapshot()");
 
   /** One read-only server. */
   static final class Replica {
