@@ -38,6 +38,12 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--s3-endpoint-objects", description = "objects in the bucket walked through the S3 endpoint at size (default: 1,000,000; 100,000 with --quick)")
   Integer s3EndpointObjects;
 
+  @Option(names = "--scale", description = "run only the scale benchmark: --scale-objects objects over 1,000 buckets of skewed sizes, read through the primary and a streaming replica side by side (a long run)")
+  boolean scale;
+
+  @Option(names = "--scale-objects", defaultValue = "50000000", description = "objects for --scale (default: ${DEFAULT-VALUE})")
+  long scaleObjects;
+
   @Option(names = "--out", defaultValue = "bench-results", description = "where to write bench.json and bench.csv (default: ${DEFAULT-VALUE})")
   Path outDir;
 
@@ -58,13 +64,18 @@ public final class BenchCommand implements Callable<Integer> {
         + System.getProperty("java.version"));
     report.context("mode", quick ? "quick" : "full");
     report.context("database", fastDb ? "fast (fsync, synchronous_commit off)" : "durable (fsync, synchronous_commit on)");
-    List<Scenario> scenarios = only == null || only.isEmpty() ? List.of(Scenario.values())
+    List<Scenario> scenarios = scale ? List.of() : only == null || only.isEmpty() ? List.of(Scenario.values())
         : only.stream().distinct().sorted().toList();
     out.println("Starting embedded PostgreSQL, Kafka and S3 for the benchmarks ...");
     out.flush();
     long catalogSize = quick ? 100_000 : 10_000_000;
     int ingestEvents = quick ? 50_000 : 500_000;
     try (BenchEnvironment env = new BenchEnvironment(!fastDb)) {
+      if (scale) {
+        report.context("scale", String.format(Locale.ROOT, "%,d objects over %,d buckets", scaleObjects, ScaleBench.BUCKETS));
+        new ScaleBench(env, out).run(report, scaleObjects, quick ? 15 : 60);
+        report.print(ScaleBench.SECTION);
+      }
       IngestBench ingest = new IngestBench(env, out);
       boolean filled = false;
       Catalog catalog = null;
