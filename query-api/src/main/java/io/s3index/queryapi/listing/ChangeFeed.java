@@ -97,7 +97,7 @@ final class ChangeFeed {
     return Position.at(reads.primary(ChangeFeed::currentSnapshot));
   }
 
-  private static String currentSnapshot(Handle h) {
+  static String currentSnapshot(Handle h) {
     return h.createQuery("SELECT pg_current_snapshot()::text").mapTo(String.class).one();
   }
 

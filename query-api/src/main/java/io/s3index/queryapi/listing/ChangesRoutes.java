@@ -28,10 +28,12 @@ public final class ChangesRoutes {
   private static final Set<String> KNOWN = Set.copyOf(PARAMETERS);
 
   private final ChangeFeed feed;
+  private final Rechecks rechecks;
 
   /** @param feedCursors a codec with the listings' secret and no time to live */
   public ChangesRoutes(io.s3index.queryapi.reads.Reads reads, io.s3index.shared.cursor.CursorCodec feedCursors) {
     this.feed = new ChangeFeed(reads, feedCursors);
+    this.rechecks = new Rechecks(() -> reads.primary(ChangeFeed::currentSnapshot));
   }
 
   public void install(JavalinConfig config) {
@@ -90,7 +92,7 @@ public final class ChangesRoutes {
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(r.waitSeconds()).toNanos();
     ChangeFeed.Position after = page.next();
-    CompletableFuture<ChangeFeed.Page> answer = Rechecks.until(() -> read(r, after),
+    CompletableFuture<ChangeFeed.Page> answer = rechecks.until(() -> read(r, after),
         p -> !p.changes().isEmpty() || p.hasMore(), deadline);
     ctx.future(() -> answer.thenAccept(p -> {
       try {

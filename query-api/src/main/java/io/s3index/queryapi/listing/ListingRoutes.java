@@ -24,6 +24,7 @@ import io.s3index.queryapi.reads.Reads;
 public final class ListingRoutes {
 
   private final Reads reads;
+  private final Rechecks rechecks;
   private final CursorCodec cursors;
   private final Listing listing;
   private final ChangeFeed feed;
@@ -34,6 +35,7 @@ public final class ListingRoutes {
     this.cursors = cursors;
     this.listing = new Listing(reads, cursors, countTimeout);
     this.feed = new ChangeFeed(reads, feedCursors);
+    this.rechecks = new Rechecks(() -> reads.primary(ChangeFeed::currentSnapshot));
   }
 
   public void install(JavalinConfig config) {
@@ -145,7 +147,8 @@ public final class ListingRoutes {
   /**
    * One object. With {@code etag} or {@code version_id}, only that version of it; with {@code
    * wait} (seconds), read-your-writes for uploaders: the answer comes as soon as the index holds it
-   * (checked often at first, then every {@value Rechecks#EVERY_MILLIS} ms, no thread or connection held), or
+   * (checked often at first, then up to every {@value Rechecks#EVERY_MILLIS} ms while the database
+   * commits anything, no thread or connection held: {@link Rechecks}), or
    * 404 when the wait ends.
    */
   private void one(Context ctx) throws IOException {
@@ -178,7 +181,7 @@ public final class ListingRoutes {
     }
     long deadline = System.nanoTime() + java.time.Duration.ofSeconds(wait).toNanos();
     // Read-your-writes through replicas: a check that a replica cannot satisfy yet asks the primary.
-    CompletableFuture<Optional<ObjectRow>> found = Rechecks.until(() -> {
+    CompletableFuture<Optional<ObjectRow>> found = rechecks.until(() -> {
       Optional<ObjectRow> seen = find(bucket, key, etag, versionId);
       return seen.isPresent() ? seen : reads.primary(h -> KeyListing.find(h, bucket, key, etag, versionId));
     }, Optional::isPresent, deadline);
