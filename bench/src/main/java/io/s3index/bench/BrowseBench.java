@@ -47,7 +47,9 @@ final class BrowseBench {
     try (Database database = new Database(new DatabaseConfig(db.jdbcUrl(), db.user(), db.password(), 8), "bench-browse")) {
       database.migrate();
       load(database, bigFolder);
-      disk(report, database);
+      // This database holds only the browse bucket: keys of 22 characters, no user metadata.
+      DiskUse.report(report, SECTION, database, bigFolder + 1000,
+          String.format(Locale.ROOT, "%,d objects, keys of 22 characters, no metadata", bigFolder + 1000));
       ApiConfig config = ApiConfig.of("127.0.0.1", 0, database.config());
       Javalin api = ApiApp.create(config, database, Clock.systemUTC()).start("127.0.0.1", 0);
       ChromeDriver browser = start();
@@ -164,27 +166,6 @@ final class BrowseBench {
       }
       Thread.onSpinWait();
     }
-  }
-
-  /**
-   * What the index holds on disk per million objects (this database holds only the browse bucket):
-   * the table, its indexes (primary key, the three keyset orders, content type, change stamp), and
-   * the folder sizes. Keys of 22 characters, no user metadata.
-   */
-  private static void disk(Report report, Database database) {
-    database.jdbi().useHandle(h -> {
-      h.execute("VACUUM ANALYZE objects");
-      var sizes = h.createQuery("""
-              SELECT (SELECT count(*) FROM objects) AS n, pg_table_size('objects') AS heap,
-                     pg_indexes_size('objects') AS indexes, pg_total_relation_size('folder_stats') AS folders""")
-          .mapToMap().one();
-      double millions = ((Number) sizes.get("n")).doubleValue() / 1e6;
-      for (String part : new String[] {"heap", "indexes", "folders"}) {
-        report.add(SECTION, "disk per million objects: " + (part.equals("heap") ? "table" : part.equals("indexes")
-            ? "its indexes" : "folder sizes"), ((Number) sizes.get(part)).doubleValue() / millions / (1 << 20), "MiB",
-            String.format(Locale.ROOT, "%,.0f objects, keys of 22 characters, no metadata", millions * 1e6));
-      }
-    });
   }
 
   private void load(Database database, long bigFolder) {

@@ -47,7 +47,7 @@ final class ScaleBench {
     try (Database database = new Database(new DatabaseConfig(db.jdbcUrl(), db.user(), db.password(), 8), "bench-scale")) {
       database.migrate();
       load(database, objects);
-      disk(report, database, objects);
+      DiskUse.report(report, SECTION, database, objects, "");
       out.println("Starting a streaming replica of the database server (a base backup of it) ...");
       out.flush();
       long copying = System.nanoTime();
@@ -118,18 +118,6 @@ final class ScaleBench {
       report.add(SECTION, "deep / first page, " + b + " (primary)",
           Report.median(samples.get(deep)[0]) / Report.median(samples.get(first)[0]), "x", "");
     }
-  }
-
-  private static void disk(Report report, Database database, long objects) {
-    database.jdbi().useHandle(h -> {
-      var sizes = h.createQuery("""
-              SELECT pg_table_size('objects') AS heap, pg_indexes_size('objects') AS indexes,
-                     pg_total_relation_size('folder_stats') AS folders""").mapToMap().one();
-      double millions = objects / 1e6;
-      report.add(SECTION, "disk per million objects: table", ((Number) sizes.get("heap")).doubleValue() / millions / (1 << 20), "MiB", "");
-      report.add(SECTION, "disk per million objects: its indexes", ((Number) sizes.get("indexes")).doubleValue() / millions / (1 << 20), "MiB", "");
-      report.add(SECTION, "disk per million objects: folder sizes", ((Number) sizes.get("folders")).doubleValue() / millions / (1 << 20), "MiB", "");
-    });
   }
 
   /**

@@ -8,6 +8,7 @@ import io.s3index.queryapi.access.RateLimiter;
 import io.s3index.queryapi.listing.BucketRoutes;
 import io.s3index.queryapi.listing.ChangesRoutes;
 import io.s3index.queryapi.listing.ListingRoutes;
+import io.s3index.queryapi.listing.Rechecks;
 import io.s3index.queryapi.problem.ApiProblem;
 import io.s3index.queryapi.problem.ProblemErrorHandler;
 import io.s3index.queryapi.problem.Problems;
@@ -47,9 +48,6 @@ public final class ApiApp {
   public static Javalin create(ApiConfig config, Database database, Clock clock, IntSupplier downloadPort,
       Reads shared) {
     ObjectMapper mapper = new ObjectMapper();
-    // The API's own Jdbi over the shared pool: every statement it runs is cancelled at the
-    // statement timeout (a held connection never outlives it), whoever else uses the pool.
-    Jdbi jdbi = statements(Jdbi.create(database.dataSource()).installPlugin(new SqlObjectPlugin()), config);
     CursorCodec cursors = new CursorCodec(config.cursorSecret(), config.cursorTtl(), clock);
     Problems problems = new Problems(mapper);
     Access access = new Access(config.access(),
@@ -60,8 +58,9 @@ public final class ApiApp {
     // Without shared reads (see reads()), this app reads through its own and closes them with itself.
     Reads reads = shared != null ? shared : reads(config, database);
     reads.bindTo(metrics.registry());
-    ListingRoutes listing = new ListingRoutes(reads, cursors, feedCursors, config.countTimeout());
-    ChangesRoutes changes = new ChangesRoutes(reads, feedCursors);
+    Rechecks waits = Rechecks.watching(reads);
+    ListingRoutes listing = new ListingRoutes(reads, cursors, feedCursors, config.countTimeout(), waits);
+    ChangesRoutes changes = new ChangesRoutes(reads, feedCursors, waits);
     BucketRoutes buckets = new BucketRoutes(reads, mapper);
     StatusRoutes status = new StatusRoutes(reads, mapper, clock);
     DocsRoutes docs = new DocsRoutes();
@@ -100,7 +99,7 @@ public final class ApiApp {
       javalin.routes.get("/readyz", ctx -> {
         QueryString.requireNone(ctx.queryString());
         try {
-          jdbi.useHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+          reads.primary(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
         } catch (RuntimeException e) {
           throw ApiProblem.unavailable();
         }
@@ -115,6 +114,8 @@ public final class ApiApp {
    * its owner closes it.
    */
   public static Reads reads(ApiConfig config, Database database) {
+    // The API's own Jdbi over the shared pool: every statement it runs is cancelled at the
+    // statement timeout (a held connection never outlives it), whoever else uses the pool.
     Jdbi primary = statements(Jdbi.create(database.dataSource()).installPlugin(new SqlObjectPlugin()), config);
     if (config.readReplicas().isEmpty()) {
       return Reads.primaryOnly(primary);

@@ -69,6 +69,7 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
   public static ApiConfig from(Settings settings) {
     String secret = settings.string("S3INDEX_CURSOR_SECRET", null);
     AccessPolicy access = access(settings);
+    DatabaseConfig database = DatabaseConfig.from(settings, 8);
     return new ApiConfig(
         settings.string("S3INDEX_API_HOST", "0.0.0.0"),
         settings.integer("S3INDEX_API_PORT", 7070, 0, 65535),
@@ -78,10 +79,10 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
         access,
         settings.integer("S3INDEX_API_RATE_LIMIT", 50, 0, 1_000_000),
         settings.integer("S3INDEX_API_RATE_BURST", 100, 1, 1_000_000),
-        DatabaseConfig.from(settings, 8),
+        database,
         settings.duration("S3INDEX_API_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT),
         settings.duration("S3INDEX_API_COUNT_TIMEOUT", DEFAULT_COUNT_TIMEOUT),
-        S3ApiConfig.from(settings, access.isOpen()), readReplicas(settings),
+        S3ApiConfig.from(settings, access.isOpen()), readReplicas(settings, database),
         settings.duration("S3INDEX_DB_READ_MAX_LAG", DEFAULT_READ_MAX_LAG));
   }
 
@@ -93,9 +94,8 @@ public record ApiConfig(String host, int port, byte[] cursorSecret, Duration cur
    * {@code S3INDEX_DB_READ_URLS}: streaming replicas of the primary, comma-separated JDBC URLs,
    * reached as the primary is ({@code S3INDEX_DB_USER}, {@code S3INDEX_DB_PASSWORD}, pool size).
    */
-  private static List<DatabaseConfig> readReplicas(Settings settings) {
+  private static List<DatabaseConfig> readReplicas(Settings settings, DatabaseConfig primary) {
     String urls = settings.string("S3INDEX_DB_READ_URLS", "");
-    DatabaseConfig primary = DatabaseConfig.from(settings, 8);
     List<DatabaseConfig> replicas = new java.util.ArrayList<>();
     for (String url : urls.split(",")) {
       if (!url.isBlank()) {

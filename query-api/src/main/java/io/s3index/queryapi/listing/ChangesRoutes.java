@@ -31,9 +31,10 @@ public final class ChangesRoutes {
   private final Rechecks rechecks;
 
   /** @param feedCursors a codec with the listings' secret and no time to live */
-  public ChangesRoutes(io.s3index.queryapi.reads.Reads reads, io.s3index.shared.cursor.CursorCodec feedCursors) {
+  public ChangesRoutes(io.s3index.queryapi.reads.Reads reads, io.s3index.shared.cursor.CursorCodec feedCursors,
+      Rechecks rechecks) {
     this.feed = new ChangeFeed(reads, feedCursors);
-    this.rechecks = new Rechecks(() -> reads.primary(ChangeFeed::currentSnapshot));
+    this.rechecks = rechecks;
   }
 
   public void install(JavalinConfig config) {

@@ -83,10 +83,6 @@ public final class KeyListing {
   }
 
   /** A live object, at the given ETag or version id when not null, or empty: one primary-key probe. */
-  static Optional<ObjectRow> find(Jdbi jdbi, String bucket, String key, String etag, String versionId) {
-    return jdbi.withHandle(handle -> find(handle, bucket, key, etag, versionId));
-  }
-
   static Optional<ObjectRow> find(org.jdbi.v3.core.Handle handle, String bucket, String key, String etag,
       String versionId) {
     return handle.createQuery("""

@@ -30,12 +30,13 @@ public final class ListingRoutes {
   private final ChangeFeed feed;
 
   /** @param feedCursors the change feed's codec, for the changes_cursor of a walk's first page */
-  public ListingRoutes(Reads reads, CursorCodec cursors, CursorCodec feedCursors, java.time.Duration countTimeout) {
+  public ListingRoutes(Reads reads, CursorCodec cursors, CursorCodec feedCursors, java.time.Duration countTimeout,
+      Rechecks rechecks) {
     this.reads = reads;
     this.cursors = cursors;
     this.listing = new Listing(reads, cursors, countTimeout);
     this.feed = new ChangeFeed(reads, feedCursors);
-    this.rechecks = new Rechecks(() -> reads.primary(ChangeFeed::currentSnapshot));
+    this.rechecks = rechecks;
   }
 
   public void install(JavalinConfig config) {

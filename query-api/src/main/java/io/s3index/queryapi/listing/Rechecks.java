@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * cost nothing while the index is quiet. For the change feed's {@code wait} and the object
  * lookup's read-your-writes {@code wait}.
  */
-final class Rechecks {
+public final class Rechecks {
 
   static final long FIRST_MILLIS = 5;
   static final long EVERY_MILLIS = 100;
@@ -45,6 +45,11 @@ final class Rechecks {
   /** @param head the primary's current snapshot as text (any value that changes with every commit) */
   Rechecks(Supplier<String> head) {
     this.watch = new CommitWatch(head);
+  }
+
+  /** The waits of one API, watching its primary's commits: one watch for all its routes. */
+  public static Rechecks watching(io.s3index.queryapi.reads.Reads reads) {
+    return new Rechecks(() -> reads.primary(ChangeFeed::currentSnapshot));
   }
 
   /**
