@@ -20,7 +20,8 @@ BEGIN
     DROP TABLE IF EXISTS objects_rebuild_events;
     DROP TABLE IF EXISTS folder_stats_rebuild;
     DROP TABLE IF EXISTS object_attrs_rebuild;
-    CREATE TABLE objects_rebuild (LIKE objects INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+    -- Partitioned as the live table is (V14), so that each partition's indexes build on their own.
+    PERFORM s3index_create_objects_like('objects_rebuild', s3index_partition_count('objects'));
     -- ord: the order events were read in, which breaks ties between equal sequencers the way
     -- the live writer does (the first one applied stays).
     CREATE UNLOGGED TABLE objects_rebuild_events (
@@ -63,49 +64,38 @@ BEGIN
 END
 $$;
 
--- 3. The live table's indexes, each to be built on the loaded shadow by
--- s3index_rebuild_build_index on a connection of its own; the primary key first (it is the
--- widest, and the builds are handed out in this order).
-CREATE OR REPLACE FUNCTION s3index_rebuild_indexes()
+-- 3. The index builds for the loaded shadow, one per index of the live table and part of the
+-- shadow (each partition, or the shadow itself when unpartitioned), as 'part suffix': each is
+-- built by s3index_rebuild_build_index on a connection of its own; the primary key's first (they
+-- are the widest, and the builds are handed out in this order).
+DROP FUNCTION IF EXISTS s3index_rebuild_indexes();
+CREATE FUNCTION s3index_rebuild_indexes()
 RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT i.relname::text
-    FROM pg_index x
-    JOIN pg_class i ON i.oid = x.indexrelid
-    WHERE x.indrelid = 'objects'::regclass
-    ORDER BY x.indisprimary DESC, i.relname;
+    SELECT p.part || ' ' || d.suffix
+    FROM s3index_index_defs('objects') d, s3index_parts('objects_rebuild') AS p(part)
+    ORDER BY d.is_primary DESC, d.suffix, p.part;
 $$;
 
--- Builds the shadow's copy of one live index, in one sort. The primary key's is a plain unique
--- index here: adding the constraint directly would lock the shadow against the other builds;
--- s3index_rebuild_attach_primary_key() makes it the primary key afterwards.
-CREATE OR REPLACE PROCEDURE s3index_rebuild_build_index(live_index text)
+-- Builds one of the above (V14's s3index_build_index: a primary key's copy is a plain unique index
+-- here, since adding the constraint would lock the shadow against the other builds).
+DROP PROCEDURE IF EXISTS s3index_rebuild_build_index(text);
+CREATE PROCEDURE s3index_rebuild_build_index(unit text)
 LANGUAGE plpgsql AS $$
-DECLARE
-    statement text;
 BEGIN
-    SELECT regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+',
-               'CREATE \1INDEX '
-               || quote_ident(CASE WHEN x.indisprimary THEN 'objects_rebuild_pkey' ELSE i.relname || '_rebuild' END)
-               || ' ON objects_rebuild')
-    INTO statement
-    FROM pg_index x
-    JOIN pg_class i ON i.oid = x.indexrelid
-    WHERE x.indrelid = 'objects'::regclass AND i.relname = live_index;
-    IF statement IS NULL THEN
-        RAISE EXCEPTION 'objects has no index %', live_index;
+    IF split_part(unit, ' ', 2) = '' THEN
+        RAISE EXCEPTION 'not an index build of the rebuild: %', unit;
     END IF;
-    EXECUTE statement;
+    PERFORM s3index_build_index(split_part(unit, ' ', 1), split_part(unit, ' ', 2));
 END
 $$;
 
--- 4. Makes the shadow's unique index on the live primary key's columns its primary key, and
--- gathers the planner's statistics.
+-- 4. Makes each part's copy of the primary key its primary key, gives a partitioned shadow its
+-- parent indexes (adopting the partitions' ones), and gathers the planner's statistics.
 CREATE OR REPLACE PROCEDURE s3index_rebuild_attach_primary_key()
 LANGUAGE plpgsql AS $$
 BEGIN
-    ALTER TABLE objects_rebuild ADD CONSTRAINT objects_rebuild_pkey PRIMARY KEY USING INDEX objects_rebuild_pkey;
-    ANALYZE objects_rebuild;
+    PERFORM s3index_finish_indexes('objects_rebuild');
 END
 $$;
 
@@ -240,39 +230,13 @@ DECLARE
     new_index text;
 BEGIN
     CALL s3index_rebuild_retire();
-    LOCK TABLE objects, objects_rebuild IN ACCESS EXCLUSIVE MODE;
-    -- Pair each live index with the shadow's index of the same definition.
-    FOR old_index IN
-        SELECT i.relname AS name,
-               regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+', '') AS body
-        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-        WHERE x.indrelid = 'objects'::regclass
-    LOOP
-        SELECT i.relname INTO new_index
-        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-        WHERE x.indrelid = 'objects_rebuild'::regclass
-          AND regexp_replace(pg_get_indexdef(i.oid), '^CREATE (UNIQUE )?INDEX \S+ ON \S+', '') = old_index.body;
-        IF new_index IS NULL THEN
-            RAISE EXCEPTION 'the shadow table has no index like %', old_index.name;
-        END IF;
-        EXECUTE format('ALTER INDEX %I RENAME TO %I', old_index.name, old_index.name || '_retired');
-        EXECUTE format('ALTER INDEX %I RENAME TO %I', new_index, old_index.name);
-    END LOOP;
-    ALTER TABLE objects RENAME TO objects_retired;
-    ALTER TABLE objects_rebuild RENAME TO objects;
-    DROP TRIGGER objects_stamp ON objects_retired;
-    CREATE TRIGGER objects_stamp BEFORE UPDATE ON objects
-        FOR EACH ROW EXECUTE FUNCTION objects_stamp();
-    -- The derived tables (V13) go with it, and the triggers that keep them now write the live ones.
     IF to_regclass('folder_stats_rebuild') IS NULL THEN
         RAISE EXCEPTION 'the shadow has no derived tables (s3index_rebuild_derive was not run)';
     END IF;
-    DROP TRIGGER objects_derive_insert ON objects_retired;
-    DROP TRIGGER objects_derive_update ON objects_retired;
-    DROP TRIGGER objects_derive_delete ON objects_retired;
-    DROP TRIGGER objects_derive_insert ON objects;
-    DROP TRIGGER objects_derive_update ON objects;
-    DROP TRIGGER objects_derive_delete ON objects;
+    -- objects, its partitions and indexes become objects_retired..., the shadow's objects...; the
+    -- stamping and derived-table triggers move to the new objects (V14).
+    PERFORM s3index_replace_objects('objects_rebuild', 'objects_retired');
+    -- The derived tables (V13) go with it; the triggers write them by name.
     DROP TABLE folder_stats;
     DROP TABLE object_attrs;
     ALTER TABLE folder_stats_rebuild RENAME TO folder_stats;
@@ -288,7 +252,6 @@ BEGIN
             EXECUTE format('ALTER INDEX %I RENAME TO %I', old_index.name, new_index);
         END IF;
     END LOOP;
-    PERFORM s3index_derive_triggers('');
 END
 $$;
 

@@ -73,7 +73,7 @@ public final class BenchCommand implements Callable<Integer> {
     try (BenchEnvironment env = new BenchEnvironment(!fastDb)) {
       if (scale) {
         report.context("scale", String.format(Locale.ROOT, "%,d objects over %,d buckets", scaleObjects, ScaleBench.BUCKETS));
-        new ScaleBench(env, out).run(report, scaleObjects, quick ? 15 : 60);
+        new ScaleBench(env, out).run(report, scaleObjects, quick ? 15 : 60, quick ? 20_000 : 500_000);
         report.print(ScaleBench.SECTION);
       }
       IngestBench ingest = new IngestBench(env, out);

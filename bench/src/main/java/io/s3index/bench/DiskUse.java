@@ -8,15 +8,16 @@ final class DiskUse {
   private DiskUse() {}
 
   /**
-   * Adds three rows to {@code section}, for a database that holds {@code objects} objects and
+   * Adds three rows (of objects' partitions summed) to {@code section}, for a database that holds {@code objects} objects and
    * nothing else (vacuumed first, so the figures are of live rows).
    */
   static void report(Report report, String section, Database database, long objects, String note) {
     database.jdbi().useHandle(h -> {
       h.execute("VACUUM ANALYZE objects");
       var sizes = h.createQuery("""
-              SELECT pg_table_size('objects') AS heap, pg_indexes_size('objects') AS indexes,
-                     pg_total_relation_size('folder_stats') AS folders""").mapToMap().one();
+              SELECT sum(pg_table_size(p::regclass)) AS heap, sum(pg_indexes_size(p::regclass)) AS indexes,
+                     pg_total_relation_size('folder_stats') AS folders
+              FROM s3index_parts('objects') AS p""").mapToMap().one();
       double millions = objects / 1e6;
       report.add(section, "disk per million objects: table", mib(sizes.get("heap"), millions), "MiB", note);
       report.add(section, "disk per million objects: its indexes", mib(sizes.get("indexes"), millions), "MiB", note);

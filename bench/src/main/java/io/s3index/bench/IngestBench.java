@@ -128,7 +128,7 @@ final class IngestBench {
   }
 
   /** A sustained ingest rate, and the instants it was measured between. */
-  private record Sustained(double rate, long startedAt, long doneAt) {}
+  record Sustained(double rate, long startedAt, long doneAt) {}
 
   /**
    * Waits until the indexer has committed {@code events} records and returns the rate from the
@@ -140,7 +140,7 @@ final class IngestBench {
     return sustainedRate(stats::records, events);
   }
 
-  private static Sustained sustainedRate(java.util.function.LongSupplier records, int events) {
+  static Sustained sustainedRate(java.util.function.LongSupplier records, int events) {
     long firstAt = 0;
     long firstRecords = 0;
     long deadline = System.nanoTime() + 600_000_000_000L;

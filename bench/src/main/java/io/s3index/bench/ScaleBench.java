@@ -1,6 +1,17 @@
 package io.s3index.bench;
 
 import io.javalin.Javalin;
+import io.s3index.indexer.Indexer;
+import io.s3index.indexer.IndexerConfig;
+import io.s3index.shared.events.ObjectEvent;
+import io.s3index.shared.events.S3EventFormat;
+import io.s3index.shared.events.Sequencer;
+import java.time.Instant;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import io.s3index.embedded.EmbeddedReplica;
 import io.s3index.queryapi.ApiApp;
 import io.s3index.queryapi.ApiConfig;
@@ -42,12 +53,12 @@ final class ScaleBench {
     return String.format(Locale.ROOT, "bucket-%04d", i);
   }
 
-  void run(Report report, long objects, int repeats) {
+  void run(Report report, long objects, int repeats, int ingestEvents) {
     DatabaseConfig db = env.postgres.createDatabase("bench_scale");
     try (Database database = new Database(new DatabaseConfig(db.jdbcUrl(), db.user(), db.password(), 8), "bench-scale")) {
       database.migrate();
       load(database, objects);
-      DiskUse.report(report, SECTION, database, objects, "");
+      DiskUse.report(report, SECTION, database, objects, "indexes built after the load (as a rebuild does)");
       out.println("Starting a streaming replica of the database server (a base backup of it) ...");
       out.flush();
       long copying = System.nanoTime();
@@ -55,6 +66,7 @@ final class ScaleBench {
         report.add(SECTION, "replica made (base backup copied, replay started)", (System.nanoTime() - copying) / 1e9, "s", "");
         ApiConfig primaryOnly = ApiConfig.of("127.0.0.1", 0, database.config());
         ApiConfig withReplica = primaryOnly.withReadReplicas(List.of(replica.config("bench_scale")), Duration.ofSeconds(30));
+        ingest(report, db, objects, ingestEvents);
         Javalin onPrimary = ApiApp.create(primaryOnly, database, Clock.systemUTC()).start("127.0.0.1", 0);
         Javalin onReplica = ApiApp.create(withReplica, database, Clock.systemUTC()).start("127.0.0.1", 0);
         try {
@@ -123,7 +135,10 @@ final class ScaleBench {
   /**
    * Loads {@code objects} objects: object g goes to bucket floor(1000 x u^4) for u spread evenly
    * over [0, 1) by a multiplicative hash of g, so bucket 0 holds about 18% of them and the last
-   * buckets 0.025% each; keys in 100 folders of each bucket.
+   * buckets 0.025% each; keys in 100 folders of each bucket. Loaded as a rebuild loads: into a
+   * shadow partitioned like objects and without indexes, whose indexes are then built a partition
+   * at a time on two connections (V14's functions), swapped in for the empty table; the folder
+   * sizes derived in one pass.
    */
   private void load(Database database, long objects) {
     long have = database.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM objects").mapTo(Long.class).one());
@@ -134,15 +149,14 @@ final class ScaleBench {
     out.flush();
     long started = System.nanoTime();
     database.jdbi().useHandle(h -> {
-      for (String trigger : new String[] {"objects_derive_insert", "objects_derive_update", "objects_derive_delete"}) {
-        h.execute("ALTER TABLE objects DISABLE TRIGGER " + trigger);
-      }
+      h.execute("DROP TABLE IF EXISTS objects_load");
       h.execute("TRUNCATE objects, folder_stats, object_attrs, buckets");
+      h.execute("SELECT s3index_create_objects_like('objects_load', s3index_partition_count('objects'))");
       long step = 5_000_000;
       for (long from = 1; from <= objects; from += step) {
         long to = Math.min(objects, from + step - 1);
         h.execute(String.format(Locale.ROOT, """
-            INSERT INTO objects (bucket, key, size, etag, content_type, last_modified, storage_class, sequencer, event_time)
+            INSERT INTO objects_load (bucket, key, size, etag, content_type, last_modified, storage_class, sequencer, event_time)
             SELECT 'bucket-' || lpad(floor(1000 * power(((g * 2654435761) %% 1000003) / 1000003.0, 4))::int::text, 4, '0'),
                    'f' || lpad((g %% 100)::text, 2, '0') || '/object-' || lpad(g::text, 11, '0'),
                    (g * 7919) %% 100000000, md5(g::text), 'application/octet-stream',
@@ -152,18 +166,90 @@ final class ScaleBench {
         out.printf(Locale.ROOT, "  %,d loaded (%.0f s)%n", to, (System.nanoTime() - started) / 1e9);
         out.flush();
       }
+    });
+    long indexing = System.nanoTime();
+    List<String[]> builds = database.jdbi().withHandle(h -> h.createQuery("""
+            SELECT p.part, d.suffix FROM s3index_index_defs('objects') d, s3index_parts('objects_load') AS p(part)
+            ORDER BY d.is_primary DESC, d.suffix, p.part""")
+        .map((rs, c) -> new String[] {rs.getString(1), rs.getString(2)}).list());
+    java.util.concurrent.ConcurrentLinkedQueue<String[]> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(builds);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<?>> workers = new java.util.ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        workers.add(pool.submit(() -> database.jdbi().useHandle(h -> {
+          h.execute("SET maintenance_work_mem = '1GB'");
+          for (String[] b = queue.poll(); b != null; b = queue.poll()) {
+            h.execute("SELECT s3index_build_index(?, ?)", b[0], b[1]);
+          }
+        })));
+      }
+      for (java.util.concurrent.Future<?> w : workers) {
+        w.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while indexing", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("an index build failed: " + e.getCause().getMessage(), e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+    out.printf(Locale.ROOT, "  %,d index builds (a partition each) in %.0f s%n", builds.size(), (System.nanoTime() - indexing) / 1e9);
+    out.flush();
+    long deriving = System.nanoTime();
+    database.jdbi().useHandle(h -> {
+      h.execute("SELECT s3index_finish_indexes('objects_load')");
+      h.useTransaction(t -> {
+        t.execute("SELECT s3index_replace_objects('objects_load', 'objects_empty')");
+        t.execute("DROP TABLE objects_empty");
+      });
       h.execute("INSERT INTO buckets (name) SELECT DISTINCT bucket FROM objects ON CONFLICT DO NOTHING");
-      h.execute("SET work_mem = '256MB'");
-      List<String> buckets = h.createQuery("SELECT name FROM buckets ORDER BY name").mapTo(String.class).list();
-      for (String b : buckets) {
-        h.execute("SELECT s3index_folder_stats_repair(?)", b);
-      }
-      for (String trigger : new String[] {"objects_derive_insert", "objects_derive_update", "objects_derive_delete"}) {
-        h.execute("ALTER TABLE objects ENABLE TRIGGER " + trigger);
-      }
+      h.execute("SET work_mem = '1GB'");
+      h.execute("SELECT s3index_derive_fill('')");
+      out.printf(Locale.ROOT, "  folder sizes derived in %.0f s%n", (System.nanoTime() - deriving) / 1e9);
+      out.flush();
       h.execute("VACUUM ANALYZE objects");
       h.execute("VACUUM ANALYZE folder_stats");
     });
     out.printf(Locale.ROOT, "  loaded in %.0f s%n", (System.nanoTime() - started) / 1e9);
+  }
+
+  /**
+   * The live indexer's rate on top of the loaded index: {@code events} creates of new objects,
+   * spread over the buckets as the load is, published to a topic of 4 partitions, applied by one
+   * indexer (enrichment off) and timed after its first 10%.
+   */
+  private void ingest(Report report, DatabaseConfig db, long objects, int events) {
+    String topic = "bench-scale-ingest";
+    env.kafka.createTopic(topic, 4);
+    S3EventFormat format = new S3EventFormat();
+    out.printf(Locale.ROOT, "Publishing %,d events of new objects for the ingest ...%n", events);
+    out.flush();
+    Map<String, Object> producerConfig = io.s3index.shared.events.ProducerSettings.durable(env.kafka.bootstrapServers(), "s3index-bench-scale");
+    producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer())) {
+      for (long i = 0; i < events; i++) {
+        long g = objects + 1 + i;
+        int b = (int) Math.floor(1000 * Math.pow(((g * 2654435761L) % 1000003) / 1000003.0, 4));
+        String key = String.format(Locale.ROOT, "f%02d/object-%011d", g % 100, g);
+        ObjectEvent e = new ObjectEvent(bucket(b), key, ObjectEvent.Kind.CREATED, (g * 7919) % 100_000_000,
+            "0123456789abcdef0123456789abcdef", "application/octet-stream",
+            Sequencer.normalize(String.format(Locale.ROOT, "%016X", g)), Instant.ofEpochSecond(1_735_689_600L + i), "ObjectCreated:Put");
+        producer.send(new ProducerRecord<>(topic, S3EventFormat.messageKey(e), format.toJson(e)));
+      }
+      producer.flush();
+    }
+    try (Database database = new Database(db, "bench-scale-ingest")) {
+      Indexer indexer = Indexer.start(IndexerConfig.of(env.kafka.bootstrapServers(), topic, db).withGroupId("bench-scale-ingest"), database);
+      try {
+        IngestBench.Sustained timed = IngestBench.sustainedRate(() -> indexer.stats().records(), events);
+        report.add(SECTION, String.format(Locale.ROOT, "ingest on top of %,d objects", objects), timed.rate(), "events/s",
+            String.format(Locale.ROOT, "%,d creates over the 1,000 buckets, one indexer, 4 topic partitions, a streaming replica attached", events));
+      } finally {
+        indexer.close();
+      }
+    }
   }
 }

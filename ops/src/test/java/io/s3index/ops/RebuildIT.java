@@ -161,6 +161,14 @@ class RebuildIT {
         long retired = database.jdbi().withHandle(h -> h.createQuery(
             "SELECT count(*) FROM pg_class WHERE relname IN ('objects_rebuild', 'objects_retired')").mapTo(Long.class).one());
         assertThat(retired).isZero();
+        // The rebuilt table is partitioned as the old one was, under the live names.
+        List<String> parts = database.jdbi().withHandle(h -> h.createQuery(
+            "SELECT s3index_parts('objects')").mapTo(String.class).list());
+        assertThat(parts).hasSize(io.s3index.shared.db.Database.DEFAULT_PARTITIONS).startsWith("objects_p000", "objects_p001");
+        List<String> indexes = database.jdbi().withHandle(h -> h.createQuery(
+            "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'objects_p000'::regclass ORDER BY 1").mapTo(String.class).list());
+        assertThat(indexes).contains("objects_p000_pkey", "objects_p000_live_by_key", "objects_p000_changes")
+            .allMatch(name -> name.startsWith("objects_p000_"));
       }
     }
   }

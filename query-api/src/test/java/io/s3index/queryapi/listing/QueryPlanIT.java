@@ -3,6 +3,7 @@ package io.s3index.queryapi.listing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.s3index.queryapi.IndexFixture;
+import io.s3index.queryapi.QueryPlans;
 import io.s3index.queryapi.QueryString;
 import io.s3index.shared.cursor.Cursor;
 import io.s3index.shared.cursor.CursorCodec;
@@ -86,6 +87,7 @@ class QueryPlanIT {
     String plan = plan(query == null ? "" : query, cursor);
     assertThat(plan).as(plan).contains("Index").doesNotContain("Seq Scan").doesNotContainPattern("(?m)->\\s+Sort|^Sort");
     assertThat(plan).as(plan).contains("Limit");
+    assertThat(QueryPlans.partitions(plan)).as(plan).hasSize(1);
   }
 
   @ParameterizedTest(name = "{0} cursor={1}")
@@ -97,6 +99,7 @@ class QueryPlanIT {
   void filteredAndFolderPagesUseAnIndex(String query, boolean cursor) {
     String plan = plan(query, cursor);
     assertThat(plan).as(plan).contains("Index").doesNotContain("Seq Scan");
+    assertThat(QueryPlans.partitions(plan)).as(plan).hasSize(1);
   }
 
   /**
@@ -115,6 +118,7 @@ class QueryPlanIT {
         new KeyListing.Request("big", prefix, delimiter, startAfter, 1000, token))) {
       String plan = keys.explain(r);
       assertThat(plan).as(plan).contains("Index").doesNotContain("Seq Scan");
+      assertThat(QueryPlans.partitions(plan)).as(plan).hasSize(1);
       if (prefix == null && delimiter == null) {
         // Over the whole bucket the page is a walk of the key index in order. (In a small prefix
         // range the planner may rather fetch the range and sort it; a folder page sorts only its
@@ -140,6 +144,7 @@ class QueryPlanIT {
     assertThat(plan).as(plan)
         .containsPattern("(Index (Only )?Scan( Backward)? using|Bitmap Index Scan on) object_attrs_(pkey|present)")
         .doesNotContain("Seq Scan on objects");
+    assertThat(QueryPlans.partitions(plan)).as(plan).hasSizeLessThanOrEqualTo(1);
     if (!query.contains("delimiter") && !query.contains("&tag.")) {
       // One filter: the walk of its entries in key order, stopped by the page's LIMIT. (With two,
       // the planner may rather join both entry sets and sort what is left, when that is cheaper.)
@@ -154,6 +159,7 @@ class QueryPlanIT {
   void metadataPagesInOtherOrdersStartFromAnIndex(String query, boolean cursor) {
     String plan = plan(query, cursor);
     assertThat(plan).as(plan).contains("Index").doesNotContain("Seq Scan");
+    assertThat(QueryPlans.partitions(plan)).as(plan).hasSize(1);
   }
 
   /**
@@ -165,13 +171,39 @@ class QueryPlanIT {
   void commonValuesInOtherOrdersWalkTheSortIndex(String sort) {
     String query = "metadata.tier=hot&sort_by=" + sort + "&page_size=50";
     String plan = plan(query, false);
-    assertThat(plan).as(plan).contains("objects_live_by_" + sort).contains("Limit")
+    assertThat(plan).as(plan).containsPattern("objects(_p\\d+)?_live_by_" + sort).contains("Limit")
         .doesNotContainPattern("(?m)->\\s+Sort|^Sort");
     Listing.Page page = listing.page(ListingRequest.parse("big", QueryString.parse(query), codec));
     List<String> expected = index.database().jdbi().withHandle(h -> h.createQuery(
             "SELECT key FROM objects WHERE bucket = 'big' AND NOT deleted AND metadata ->> 'tier' = 'hot' "
                 + "ORDER BY " + sort + ", key LIMIT 50").mapTo(String.class).list());
     assertThat(page.rows().stream().map(ObjectRow::key).toList()).isEqualTo(expected);
+  }
+
+  /**
+   * objects is hash-partitioned by bucket (V14): a page's plan reads one partition, also as a
+   * generic plan (a prepared statement's, with the bucket a parameter), pruned when it runs.
+   */
+  @org.junit.jupiter.api.Test
+  void aPageReadsOnePartitionAlsoAsAGenericPlan() {
+    int partitions = index.database().jdbi().withHandle(h ->
+        h.createQuery("SELECT s3index_partition_count('objects')").mapTo(Integer.class).one());
+    assertThat(partitions).isEqualTo(io.s3index.shared.db.Database.DEFAULT_PARTITIONS);
+    String plan = index.database().jdbi().withHandle(h -> {
+      h.execute("SET plan_cache_mode = force_generic_plan");
+      h.execute("PREPARE generic_page(text, text) AS SELECT key, size FROM objects "
+          + "WHERE bucket = $1 AND NOT deleted AND key > $2 ORDER BY key LIMIT 100");
+      try {
+        return String.join("\n", h.createQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE generic_page('big', 'dir5/')")
+            .mapTo(String.class).list());
+      } finally {
+        h.execute("DEALLOCATE generic_page");
+        h.execute("RESET plan_cache_mode");
+      }
+    });
+    assertThat(plan).as(plan).contains("Subplans Removed: " + (partitions - 1)).contains("Index")
+        .doesNotContain("Seq Scan");
+    assertThat(QueryPlans.partitions(plan)).as(plan).hasSize(1);
   }
 
   /** A folder's sizes and a page's folders: primary-key reads of folder_stats, whatever the folder holds. */

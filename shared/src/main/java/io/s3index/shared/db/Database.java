@@ -2,6 +2,8 @@ package io.s3index.shared.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.s3index.shared.config.Settings;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
@@ -14,6 +16,10 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
  * <p>Thread-safe. Closing it closes the pool.
  */
 public final class Database implements AutoCloseable {
+
+  /** Hash partitions of a new database's objects table unless configured. */
+  public static final int DEFAULT_PARTITIONS = 16;
+  public static final int MAX_PARTITIONS = 1000;
 
   private final HikariDataSource dataSource;
   private final Jdbi jdbi;
@@ -50,11 +56,27 @@ public final class Database implements AutoCloseable {
     return dataSource;
   }
 
-  /** Applies pending migrations; returns how many ran. */
+  /**
+   * Applies pending migrations; returns how many ran. A new database's {@code objects} gets
+   * {@code S3INDEX_DB_PARTITIONS} hash partitions (default {@value #DEFAULT_PARTITIONS}).
+   */
   public int migrate() {
+    return migrate(Settings.fromEnvironment().integer("S3INDEX_DB_PARTITIONS", DEFAULT_PARTITIONS, 0, MAX_PARTITIONS));
+  }
+
+  /**
+   * Applies pending migrations; a new database's {@code objects} gets {@code partitions} hash
+   * partitions by bucket (0: one plain table). An existing table is moved only by {@code ops
+   * migrate --partitions}.
+   */
+  public int migrate(int partitions) {
+    if (partitions < 0 || partitions > MAX_PARTITIONS) {
+      throw new IllegalArgumentException("partitions must be between 0 and " + MAX_PARTITIONS + ", not " + partitions);
+    }
     return Flyway.configure()
         .dataSource(dataSource)
         .locations("classpath:db/migration")
+        .placeholders(Map.of("partitions", Integer.toString(partitions)))
         .load()
         .migrate()
         .migrationsExecuted;
