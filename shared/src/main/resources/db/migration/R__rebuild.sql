@@ -12,8 +12,10 @@ DROP PROCEDURE IF EXISTS s3index_rebuild_carry_enrichment();
 DROP FUNCTION IF EXISTS s3index_rebuild_index_statements();
 
 -- 1. A fresh shadow with the live table's columns, defaults and checks, but no indexes yet, and a
--- fresh staging table for the replayed events.
-CREATE OR REPLACE PROCEDURE s3index_rebuild_prepare()
+-- fresh staging table for the replayed events. With only_bucket, the rebuild of that one bucket
+-- (ops rebuild --bucket): its shadow is one plain table, merged into the live one at the end.
+DROP PROCEDURE IF EXISTS s3index_rebuild_prepare();
+CREATE OR REPLACE PROCEDURE s3index_rebuild_prepare(only_bucket text DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
     DROP TABLE IF EXISTS objects_rebuild;
@@ -21,7 +23,8 @@ BEGIN
     DROP TABLE IF EXISTS folder_stats_rebuild;
     DROP TABLE IF EXISTS object_attrs_rebuild;
     -- Partitioned as the live table is (V14), so that each partition's indexes build on their own.
-    PERFORM s3index_create_objects_like('objects_rebuild', s3index_partition_count('objects'));
+    PERFORM s3index_create_objects_like('objects_rebuild',
+        CASE WHEN only_bucket IS NULL THEN s3index_partition_count('objects') ELSE 0 END);
     -- ord: the order events were read in, which breaks ties between equal sequencers the way
     -- the live writer does (the first one applied stays).
     CREATE UNLOGGED TABLE objects_rebuild_events (
@@ -137,8 +140,10 @@ $$;
 --  * Rows from a listing (backfill, reconcile --fix) that no newer event superseded, rows newer
 --    than the topic holds, and tombstones the topic no longer holds: the old row, whole.
 -- Live rows from events that the topic no longer holds (retention) are not carried: the caller
--- counts them first (s3index_rebuild_drops) and refuses unless told to drop them.
-CREATE OR REPLACE PROCEDURE s3index_rebuild_carry_over()
+-- counts them first (s3index_rebuild_drops) and refuses unless told to drop them. With only_bucket,
+-- only that bucket's live rows are read (the shadow holds no other).
+DROP PROCEDURE IF EXISTS s3index_rebuild_carry_over();
+CREATE OR REPLACE PROCEDURE s3index_rebuild_carry_over(only_bucket text DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE objects_rebuild r
@@ -149,13 +154,13 @@ BEGIN
         version_xid   = CASE WHEN r.size = o.size AND r.last_modified = o.last_modified
                              THEN o.version_xid ELSE r.version_xid END
     FROM objects o
-    WHERE o.bucket = r.bucket AND o.key = r.key AND o.sequencer = r.sequencer AND o.deleted = r.deleted
+    WHERE (only_bucket IS NULL OR o.bucket = only_bucket) AND o.bucket = r.bucket AND o.key = r.key AND o.sequencer = r.sequencer AND o.deleted = r.deleted
       AND NOT o.listed;
 
     UPDATE objects_rebuild r
     SET change_xid = o.change_xid
     FROM objects o
-    WHERE o.bucket = r.bucket AND o.key = r.key AND r.version_xid = o.version_xid
+    WHERE (only_bucket IS NULL OR o.bucket = only_bucket) AND o.bucket = r.bucket AND o.key = r.key AND r.version_xid = o.version_xid
       AND (r.etag, r.content_type, r.storage_class, r.version_id, r.metadata, r.tags)
           IS NOT DISTINCT FROM (o.etag, o.content_type, o.storage_class, o.version_id, o.metadata, o.tags);
 
@@ -165,7 +170,7 @@ BEGIN
         deleted = o.deleted, metadata = o.metadata, tags = o.tags, event_time = o.event_time, indexed_at = o.indexed_at,
         version_xid = o.version_xid, change_xid = o.change_xid, listed = o.listed
     FROM objects o
-    WHERE o.bucket = r.bucket AND o.key = r.key
+    WHERE (only_bucket IS NULL OR o.bucket = only_bucket) AND o.bucket = r.bucket AND o.key = r.key
       AND ((o.listed AND o.sequencer >= r.sequencer) OR o.sequencer > r.sequencer);
 
     INSERT INTO objects_rebuild (bucket, key, size, etag, content_type, last_modified, storage_class,
@@ -175,7 +180,7 @@ BEGIN
            o.version_id, o.sequencer, o.deleted, o.metadata, o.tags, o.event_time, o.indexed_at,
            o.version_xid, o.change_xid, o.listed
     FROM objects o
-    WHERE (o.listed OR o.deleted)
+    WHERE (only_bucket IS NULL OR o.bucket = only_bucket) AND (o.listed OR o.deleted)
       AND NOT EXISTS (SELECT 1 FROM objects_rebuild r WHERE r.bucket = o.bucket AND r.key = o.key);
 
     -- Live rows the rebuilt index lacks (their events left the topic, and the caller was allowed
@@ -184,7 +189,7 @@ BEGIN
                                  event_time, indexed_at, listed)
     SELECT o.bucket, o.key, 0, o.last_modified, o.version_id, o.sequencer, true, o.event_time, now(), false
     FROM objects o
-    WHERE NOT EXISTS (SELECT 1 FROM objects_rebuild r WHERE r.bucket = o.bucket AND r.key = o.key);
+    WHERE (only_bucket IS NULL OR o.bucket = only_bucket) AND NOT EXISTS (SELECT 1 FROM objects_rebuild r WHERE r.bucket = o.bucket AND r.key = o.key);
 
     -- Every rebuilt row that did not keep the old row's change stamp differs from the old row (or
     -- has none): a change, stamped with this transaction, so that the change feed delivers it once
@@ -205,13 +210,14 @@ $$;
 -- Live rows of the old index, written by events, that the rebuilt one would drop (their events
 -- are no longer in the topic): how many, and up to ten of them.
 DROP FUNCTION IF EXISTS s3index_rebuild_drops();
-CREATE FUNCTION s3index_rebuild_drops(OUT dropped bigint, OUT sample text[])
+DROP FUNCTION IF EXISTS s3index_rebuild_drops(text);
+CREATE FUNCTION s3index_rebuild_drops(only_bucket text DEFAULT NULL, OUT dropped bigint, OUT sample text[])
 LANGUAGE plpgsql AS $$
 BEGIN
     CREATE TEMPORARY TABLE s3index_rebuild_dropped ON COMMIT DROP AS
     SELECT o.bucket, o.key
     FROM objects o
-    WHERE NOT o.deleted AND NOT o.listed
+    WHERE (only_bucket IS NULL OR o.bucket = only_bucket) AND NOT o.deleted AND NOT o.listed
       AND NOT EXISTS (SELECT 1 FROM objects_rebuild r WHERE r.bucket = o.bucket AND r.key = o.key);
     SELECT count(*) INTO dropped FROM s3index_rebuild_dropped;
     SELECT array_agg(k) INTO sample
@@ -252,6 +258,38 @@ BEGIN
             EXECUTE format('ALTER INDEX %I RENAME TO %I', old_index.name, new_index);
         END IF;
     END LOOP;
+END
+$$;
+
+-- 7b. In place of the swap, for the rebuild of one bucket: in the caller's transaction (the live
+-- indexer paused, after the carry-over), makes the live rows of that bucket read as the shadow's,
+-- through the live table, so that its triggers stamp what changed (and only that) and keep the
+-- folder sizes and metadata entries; no other bucket's row is touched. Then drops the shadow.
+CREATE OR REPLACE PROCEDURE s3index_rebuild_merge_bucket(only_bucket text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM objects_rebuild WHERE bucket <> only_bucket) THEN
+        RAISE EXCEPTION 'the shadow holds rows of buckets other than %', only_bucket;
+    END IF;
+    UPDATE objects o
+    SET size = r.size, etag = r.etag, content_type = r.content_type, last_modified = r.last_modified,
+        storage_class = r.storage_class, version_id = r.version_id, sequencer = r.sequencer,
+        deleted = r.deleted, metadata = r.metadata, tags = r.tags, event_time = r.event_time,
+        indexed_at = now(), listed = r.listed
+    FROM objects_rebuild r
+    WHERE o.bucket = only_bucket AND r.bucket = o.bucket AND r.key = o.key
+      AND (o.size, o.etag, o.content_type, o.last_modified, o.storage_class, o.version_id, o.sequencer,
+           o.deleted, o.metadata, o.tags, o.event_time, o.listed)
+          IS DISTINCT FROM
+          (r.size, r.etag, r.content_type, r.last_modified, r.storage_class, r.version_id, r.sequencer,
+           r.deleted, r.metadata, r.tags, r.event_time, r.listed);
+    INSERT INTO objects (bucket, key, size, etag, content_type, last_modified, storage_class,
+                         version_id, sequencer, deleted, metadata, tags, event_time, indexed_at, listed)
+    SELECT r.bucket, r.key, r.size, r.etag, r.content_type, r.last_modified, r.storage_class,
+           r.version_id, r.sequencer, r.deleted, r.metadata, r.tags, r.event_time, now(), r.listed
+    FROM objects_rebuild r
+    WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket = only_bucket AND o.key = r.key);
+    DROP TABLE objects_rebuild;
 END
 $$;
 

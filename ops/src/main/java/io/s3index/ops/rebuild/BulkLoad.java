@@ -24,9 +24,12 @@ final class BulkLoad {
   private final BatchWriter writer;
   private final int jobs;
   private final PrintWriter out;
+  private final boolean oneBucket;
 
-  BulkLoad(Database database, BatchWriter writer, int jobs, PrintWriter out) {
+  /** @param oneBucket the rebuild of one bucket, merged into the live table (no derived tables of its own) */
+  BulkLoad(Database database, BatchWriter writer, int jobs, boolean oneBucket, PrintWriter out) {
     this.database = database;
+    this.oneBucket = oneBucket;
     this.writer = writer;
     this.jobs = jobs;
     this.out = out;
@@ -58,10 +61,12 @@ final class BulkLoad {
     Concurrently.run(database.config(), "SET maintenance_work_mem = '256MB'", builds, jobs);
     database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_attach_primary_key()"));
     long deriving = System.nanoTime();
-    database.jdbi().useHandle(h -> {
-      h.execute("SET work_mem = '256MB'");
-      h.execute("CALL s3index_rebuild_derive()");
-    });
+    if (!oneBucket) {
+      database.jdbi().useHandle(h -> {
+        h.execute("SET work_mem = '256MB'");
+        h.execute("CALL s3index_rebuild_derive()");
+      });
+    }
     long removing = System.nanoTime();
     int removals = applyStagedRemovals();
     database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_drop_staging()"));

@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
         "swap; afterwards the live indexer goes on from its own offsets. Safe to kill and rerun.",
         "Carries over what the topic does not hold (backfilled and repaired rows, enrichment, the",
         "change stamps of unchanged rows); stops before the swap if the rebuilt index would drop",
-        "live objects whose events left the topic, unless --allow-drop."})
+        "live objects whose events left the topic, unless --allow-drop. With --bucket, rebuilds",
+        "one bucket and merges it into the live index: only that bucket's changed rows are written."})
 public final class RebuildCommand implements Callable<Integer> {
 
   private static final long ADVISORY_LOCK = 0x5331_4E44_5242L;
@@ -66,6 +67,10 @@ public final class RebuildCommand implements Callable<Integer> {
       description = "connections that reduce and index the bulk at once; up to the database server's cores (default: ${DEFAULT-VALUE})")
   int jobs;
 
+  @Option(names = "--bucket", paramLabel = "BUCKET",
+      description = "rebuild only this bucket from the topic, merged into the live index at the end; the other buckets' rows are not touched")
+  String bucket;
+
   @Option(names = "--allow-drop",
       description = "swap even if the rebuilt index lacks live objects of the old one whose events the topic no longer holds")
   boolean allowDrop;
@@ -79,20 +84,20 @@ public final class RebuildCommand implements Callable<Integer> {
     String topic = connections.topic();
     try (Database database = connections.openDatabase();
          Handle guard = database.jdbi().open();
-         TopicReplay replay = new TopicReplay(connections.bootstrapServers(), topic)) {
+         TopicReplay replay = new TopicReplay(connections.bootstrapServers(), topic, bucket)) {
       if (!guard.createQuery("SELECT pg_try_advisory_lock(:k)").bind("k", ADVISORY_LOCK).mapTo(Boolean.class).one()) {
         throw new IllegalStateException("another rebuild is running against this database");
       }
-      database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_prepare()"));
+      database.jdbi().useHandle(h -> h.createCall("CALL s3index_rebuild_prepare(:b)").bind("b", bucket).invoke());
       BatchWriter writer = new BatchWriter(database.jdbi(), false, BatchWriter.Target.REBUILD);
       long began = System.nanoTime();
       long total = replay.lag();
-      out.printf(Locale.ROOT, "rebuilding from %s (%,d events, %d partitions) into a shadow table%n",
-          topic, total, replay.partitions().size());
+      out.printf(Locale.ROOT, "rebuilding %s from %s (%,d events, %d partitions) into a shadow table%n",
+          bucket == null ? "the index" : "bucket " + bucket, topic, total, replay.partitions().size());
       Progress progress = new Progress(out, "replayed", total);
 
       // The bulk of the topic, until close to its end: staged, then reduced and indexed in one go.
-      new BulkLoad(database, writer, jobs, out).load(replay, catchUpLag, progress);
+      new BulkLoad(database, writer, jobs, bucket != null, out).load(replay, catchUpLag, progress);
 
       // What arrived meanwhile, through the live writer's upsert.
       while (replay.lag() > catchUpLag) {
@@ -102,14 +107,15 @@ public final class RebuildCommand implements Callable<Integer> {
 
       // Pause the live indexer, replay up to exactly where it is, carry over what the topic does
       // not hold, swap.
-      long paused = new Swap(database, connections.group(), topic, allowDrop, out).run(replay, writer);
+      long paused = new Swap(database, connections.group(), topic, allowDrop, bucket, out).run(replay, writer);
       progress.finish(replay.replayed());
       double seconds = (System.nanoTime() - began) / 1e9;
       long rows = database.jdbi().withHandle(h -> h.createQuery(
-          "SELECT count(*) FROM objects WHERE NOT deleted").mapTo(Long.class).one());
-      out.printf(Locale.ROOT, "rebuilt: %,d events replayed in %.1f s (%,.0f events/s); %,d live objects; "
-          + "the live indexer paused %d ms for the swap%n", replay.replayed(), seconds,
-          replay.replayed() / seconds, rows, paused);
+          "SELECT count(*) FROM objects WHERE NOT deleted AND (CAST(:b AS text) IS NULL OR bucket = :b)")
+          .bind("b", bucket).mapTo(Long.class).one());
+      out.printf(Locale.ROOT, "rebuilt: %,d events replayed in %.1f s (%,.0f events/s); %,d live objects%s; "
+          + "the live indexer paused %d ms for the %s%n", replay.replayed(), seconds,
+          replay.replayed() / seconds, rows, bucket == null ? "" : " in " + bucket, paused, bucket == null ? "swap" : "merge");
     }
     return 0;
   }

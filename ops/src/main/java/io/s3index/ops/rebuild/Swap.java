@@ -32,9 +32,12 @@ final class Swap {
   private final String topic;
   private final boolean allowDrop;
   private final PrintWriter out;
+  private final String onlyBucket;
 
-  Swap(Database database, String group, String topic, boolean allowDrop, PrintWriter out) {
+  /** @param onlyBucket the rebuild of that one bucket (merged into the live table), or null for the whole index */
+  Swap(Database database, String group, String topic, boolean allowDrop, String onlyBucket, PrintWriter out) {
     this.database = database;
+    this.onlyBucket = onlyBucket;
     this.group = group;
     this.topic = topic;
     this.allowDrop = allowDrop;
@@ -59,12 +62,20 @@ final class Swap {
           replay.replayInto(writer, limits);
         }
         refuseDrops(swap);
-        swap.execute("CALL s3index_rebuild_carry_over()");
-        swap.execute("CALL s3index_rebuild_swap()");
+        swap.createCall("CALL s3index_rebuild_carry_over(:b)").bind("b", onlyBucket).invoke();
+        if (onlyBucket == null) {
+          swap.execute("CALL s3index_rebuild_swap()");
+        } else {
+          swap.createCall("CALL s3index_rebuild_merge_bucket(:b)").bind("b", onlyBucket).invoke();
+        }
         swap.commit();
         long paused = (System.nanoTime() - pausedAt) / 1_000_000;
-        out.printf(Locale.ROOT, "swapped in the rebuilt index at offsets %s%n", limits.values());
-        database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_retire()"));
+        if (onlyBucket == null) {
+          out.printf(Locale.ROOT, "swapped in the rebuilt index at offsets %s%n", limits.values());
+          database.jdbi().useHandle(h -> h.execute("CALL s3index_rebuild_retire()"));
+        } else {
+          out.printf(Locale.ROOT, "merged the rebuilt bucket %s into the live index at offsets %s%n", onlyBucket, limits.values());
+        }
         return paused;
       } catch (WouldDropException e) {
         throw e;
@@ -100,7 +111,7 @@ final class Swap {
    */
   private void refuseDrops(Handle swap) {
     record Drops(long count, String[] sample) {}
-    Drops drops = swap.createQuery("SELECT dropped, sample FROM s3index_rebuild_drops()")
+    Drops drops = swap.createQuery("SELECT dropped, sample FROM s3index_rebuild_drops(:b)").bind("b", onlyBucket)
         .map((rs, ctx) -> new Drops(rs.getLong(1),
             rs.getArray(2) == null ? new String[0] : (String[]) rs.getArray(2).getArray()))
         .one();

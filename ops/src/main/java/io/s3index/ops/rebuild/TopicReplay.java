@@ -30,9 +30,16 @@ final class TopicReplay implements AutoCloseable {
   private final List<TopicPartition> partitions;
   private final Map<TopicPartition, Long> positions;
   private final EventParser parser = new EventParser();
+  private final String onlyBucket;
   private long replayed;
 
   TopicReplay(String bootstrapServers, String topic) {
+    this(bootstrapServers, topic, null);
+  }
+
+  /** @param onlyBucket if not null, only that bucket's events are returned (all are read) */
+  TopicReplay(String bootstrapServers, String topic, String onlyBucket) {
+    this.onlyBucket = onlyBucket;
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -111,7 +118,11 @@ final class TopicReplay implements AutoCloseable {
           break;
         }
         try {
-          events.addAll(parser.parse(record.value()).events());
+          for (ObjectEvent e : parser.parse(record.value()).events()) {
+            if (onlyBucket == null || onlyBucket.equals(e.bucket())) {
+              events.add(e);
+            }
+          }
         } catch (InvalidEventException e) {
           // skipped, see above
         }
