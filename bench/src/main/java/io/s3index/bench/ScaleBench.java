@@ -66,7 +66,17 @@ final class ScaleBench {
         report.add(SECTION, "replica made (base backup copied, replay started)", (System.nanoTime() - copying) / 1e9, "s", "");
         ApiConfig primaryOnly = ApiConfig.of("127.0.0.1", 0, database.config());
         ApiConfig withReplica = primaryOnly.withReadReplicas(List.of(replica.config("bench_scale")), Duration.ofSeconds(30));
-        ingest(report, db, objects, ingestEvents);
+        String topic = publishIngest(objects, ingestEvents);
+        DatabaseConfig empty = env.postgres.createDatabase("bench_scale_empty");
+        try (Database emptyDatabase = new Database(new DatabaseConfig(empty.jdbcUrl(), empty.user(), empty.password(), 4), "bench-scale-empty")) {
+          emptyDatabase.migrate();
+        }
+        double onEmpty = ingest(empty, topic, "bench-scale-ingest-empty", ingestEvents);
+        double onLoaded = ingest(db, topic, "bench-scale-ingest", ingestEvents);
+        String how = String.format(Locale.ROOT, "%,d creates over the 1,000 buckets, one indexer, 4 topic partitions, the replica attached", ingestEvents);
+        report.add(SECTION, "ingest into an empty index", onEmpty, "events/s", how);
+        report.add(SECTION, String.format(Locale.ROOT, "ingest on top of %,d objects", objects), onLoaded, "events/s",
+            String.format(Locale.ROOT, "%s; %.2fx the empty index's", how, onLoaded / onEmpty));
         Javalin onPrimary = ApiApp.create(primaryOnly, database, Clock.systemUTC()).start("127.0.0.1", 0);
         Javalin onReplica = ApiApp.create(withReplica, database, Clock.systemUTC()).start("127.0.0.1", 0);
         try {
@@ -216,11 +226,10 @@ final class ScaleBench {
   }
 
   /**
-   * The live indexer's rate on top of the loaded index: {@code events} creates of new objects,
-   * spread over the buckets as the load is, published to a topic of 4 partitions, applied by one
-   * indexer (enrichment off) and timed after its first 10%.
+   * Publishes {@code events} creates of new objects, spread over the buckets as the load is, to a
+   * topic of 4 partitions; returns the topic.
    */
-  private void ingest(Report report, DatabaseConfig db, long objects, int events) {
+  private String publishIngest(long objects, int events) {
     String topic = "bench-scale-ingest";
     env.kafka.createTopic(topic, 4);
     S3EventFormat format = new S3EventFormat();
@@ -241,12 +250,20 @@ final class ScaleBench {
       }
       producer.flush();
     }
+    return topic;
+  }
+
+  /**
+   * The live indexer's rate applying the topic to a database: one indexer (enrichment off), timed
+   * after its first 10%.
+   */
+  private double ingest(DatabaseConfig db, String topic, String group, int events) {
+    out.printf(Locale.ROOT, "Ingesting %,d events into %s ...%n", events, db.jdbcUrl().replaceAll(".*/", ""));
+    out.flush();
     try (Database database = new Database(db, "bench-scale-ingest")) {
-      Indexer indexer = Indexer.start(IndexerConfig.of(env.kafka.bootstrapServers(), topic, db).withGroupId("bench-scale-ingest"), database);
+      Indexer indexer = Indexer.start(IndexerConfig.of(env.kafka.bootstrapServers(), topic, db).withGroupId(group), database);
       try {
-        IngestBench.Sustained timed = IngestBench.sustainedRate(() -> indexer.stats().records(), events);
-        report.add(SECTION, String.format(Locale.ROOT, "ingest on top of %,d objects", objects), timed.rate(), "events/s",
-            String.format(Locale.ROOT, "%,d creates over the 1,000 buckets, one indexer, 4 topic partitions, a streaming replica attached", events));
+        return IngestBench.sustainedRate(() -> indexer.stats().records(), events).rate();
       } finally {
         indexer.close();
       }

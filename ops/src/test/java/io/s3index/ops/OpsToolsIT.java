@@ -157,9 +157,16 @@ class OpsToolsIT {
         FROM generate_series(1, 120) g
         UNION ALL
         SELECT 'purge', 'young-' || g, 0, now(), '01', true, now(), now() FROM generate_series(1, 5) g"""));
+    // Live rows of other buckets, in every partition (the purge must remove only what it chose).
+    database.jdbi().useHandle(h -> h.execute("""
+        INSERT INTO objects (bucket, key, size, last_modified, sequencer, event_time)
+        SELECT 'purge-other-' || (g % 40), 'keep-' || g, 1, now(), '01', now() FROM generate_series(1, 2000) g"""));
     OpsRun purge = run("purge-tombstones", "--older-than", "7d", "--bucket", "purge");
     assertThat(purge.exit()).isZero();
     assertThat(purge.out()).contains("purged 120 tombstone(s)");
+    long kept = database.jdbi().withHandle(h -> h.createQuery(
+        "SELECT count(*) FROM objects WHERE bucket LIKE 'purge-other-%'").mapTo(Long.class).one());
+    assertThat(kept).as("other buckets' rows").isEqualTo(2000);
     assertThat(run("migrate").out()).contains("schema is up to date");
     TestServers.kafka().createTopic("ops-status-events", 2);
     OpsRun status = run("status", "--topic", "ops-status-events", "--group", "nobody");

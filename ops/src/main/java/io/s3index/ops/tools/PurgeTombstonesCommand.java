@@ -51,13 +51,15 @@ public final class PurgeTombstonesCommand implements Callable<Integer> {
         // have seen a purged delete answers 410 from then on.
         int purged = database.jdbi().withHandle(h -> h.createQuery("""
                 WITH purged AS (
-                  DELETE FROM objects
-                  WHERE ctid = ANY (ARRAY(
-                    SELECT ctid FROM objects
+                  DELETE FROM objects o
+                  USING (
+                    SELECT bucket, key FROM objects
                     WHERE deleted AND indexed_at < now() - make_interval(secs => :seconds)
                       AND (CAST(:bucket AS text) IS NULL OR bucket = :bucket)
-                    LIMIT 10000))
-                  RETURNING bucket, change_xid),
+                    LIMIT 10000) d
+                  -- by key, not ctid: a ctid names a row only within one partition
+                  WHERE o.bucket = d.bucket AND o.key = d.key AND o.deleted
+                  RETURNING o.bucket, o.change_xid),
                 horizon AS (
                   INSERT INTO feed_horizon (bucket, purged_through)
                   SELECT bucket, max(change_xid) FROM purged GROUP BY bucket
