@@ -38,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--s3-endpoint-objects", description = "objects in the bucket walked through the S3 endpoint at size (default: 1,000,000; 100,000 with --quick)")
   Integer s3EndpointObjects;
 
-  @Option(names = "--scale", description = "run only the scale benchmark: --scale-objects objects over 1,000 buckets of skewed sizes, read through the primary and a streaming replica side by side (a long run)")
+  @Option(names = "--scale", description = "run only the scale benchmark: --scale-objects objects over 1,000 buckets of skewed sizes: disk per million, ingest into an empty index and on top of them, pages and folder sizes read through the primary and a streaming replica side by side (a long run)")
   boolean scale;
 
   @Option(names = "--scale-objects", defaultValue = "50000000", description = "objects for --scale (default: ${DEFAULT-VALUE})")

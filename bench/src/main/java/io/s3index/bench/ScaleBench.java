@@ -29,10 +29,12 @@ import java.util.Map;
 
 /**
  * {@code bench --scale}: many objects over 1,000 buckets of skewed sizes (the largest holds about
- * 18% of them, the smallest 0.025% each), loaded straight into the index, then read side by
- * side through an API on the primary and an API that reads from a streaming replica of it: first
- * and deep pages of the largest, a middle-sized and a small bucket, folder sizes at their roots,
- * and the disk the index takes per million objects. A long run, not part of the default set.
+ * 18% of them, the smallest 0.025% each), loaded as a rebuild loads (rows first, then each
+ * partition's indexes), then: the disk the index takes per million objects, a streaming replica
+ * made of it, the live indexer's ingest into an empty index and on top of the load side by side,
+ * and first and deep pages of the largest, a middle-sized and a small bucket and folder sizes at
+ * their roots, read side by side through an API on the primary and one reading from the replica.
+ * A long run, not part of the default set.
  */
 final class ScaleBench {
 

@@ -120,7 +120,8 @@ class BrowseIT {
   void aUserBrowsesSortsFiltersOpensGoesBackAndSharesTheView() {
     browser.get(base + "/");
     assertThat(browser.getCurrentUrl()).endsWith("/browse");
-    // The buckets, then one of them.
+    // The buckets (once listed), then one of them.
+    waitFor(() -> row("gallery") != null);
     click(row("gallery"));
     waitFor(() -> row("big/") != null);
     assertThat(browser.getCurrentUrl()).contains("bucket=gallery");
