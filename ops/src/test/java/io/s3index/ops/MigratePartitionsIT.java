@@ -166,6 +166,17 @@ class MigratePartitionsIT {
             "migrate", "--partitions", "4");
         assertThat(again.exit()).isZero();
         assertThat(again.out()).contains("objects already has 4 partitions");
+        // From one partition count to another, the same way.
+        Map<String, String> allBefore = rows(database, "busy");
+        allBefore.putAll(rows(database, "quiet"));
+        OpsRun more = OpsRun.run(new String[] {"--db-url", db.jdbcUrl(), "--db-user", db.user(), "--db-password", db.password()},
+            "migrate", "--partitions", "8");
+        assertThat(more.exit()).as(more.out() + more.err()).isZero();
+        assertThat(more.out()).contains("moving objects (4 partitions) into 8 hash partitions");
+        assertThat(partitionCount(database)).isEqualTo(8);
+        Map<String, String> allAfter = rows(database, "busy");
+        allAfter.putAll(rows(database, "quiet"));
+        assertThat(allAfter).isEqualTo(allBefore);
         OpsRun bad = OpsRun.run(new String[] {"--db-url", db.jdbcUrl(), "--db-user", db.user(), "--db-password", db.password()},
             "migrate", "--partitions", "0");
         assertThat(bad.exit()).isNotZero();

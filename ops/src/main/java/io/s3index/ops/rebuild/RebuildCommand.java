@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
         "one bucket and merges it into the live index: only that bucket's changed rows are written."})
 public final class RebuildCommand implements Callable<Integer> {
 
-  private static final long ADVISORY_LOCK = 0x5331_4E44_5242L;
+  /** The session lock a rebuild holds, and {@code ops migrate --partitions} too: the two must not run at once. */
+  public static final long ADVISORY_LOCK = 0x5331_4E44_5242L;
 
   @Spec
   CommandSpec spec;

@@ -29,8 +29,6 @@ import picocli.CommandLine.Spec;
         "(the API keeps serving, the indexer keeps writing; a short pause at the end)."})
 public final class MigrateCommand implements Callable<Integer> {
 
-  private static final long ADVISORY_LOCK = 0x5331_4E44_5242L;
-
   @Spec
   CommandSpec spec;
 
@@ -75,8 +73,7 @@ public final class MigrateCommand implements Callable<Integer> {
       return;
     }
     try (Handle guard = database.jdbi().open()) {
-      // The same lock as ops rebuild's: the two must not run at once.
-      if (!guard.createQuery("SELECT pg_try_advisory_lock(:k)").bind("k", ADVISORY_LOCK).mapTo(Boolean.class).one()) {
+      if (!guard.createQuery("SELECT pg_try_advisory_lock(:k)").bind("k", io.s3index.ops.rebuild.RebuildCommand.ADVISORY_LOCK).mapTo(Boolean.class).one()) {
         throw new IllegalStateException("a rebuild or another migration is running against this database");
       }
       long began = System.nanoTime();
