@@ -61,6 +61,21 @@ final class ScaleBench {
       database.migrate();
       load(database, objects);
       DiskUse.report(report, SECTION, database, objects, "indexes built after the load (as a rebuild does)");
+      // Where ingest's time goes: page reads by the backends, timed.
+      database.jdbi().useHandle(h -> {
+        h.execute("ALTER SYSTEM SET track_io_timing = on");
+        h.execute("SELECT pg_reload_conf()");
+      });
+      String first = publishIngest("bench-scale-ingest", objects, ingestEvents);
+      DatabaseConfig empty = env.postgres.createDatabase("bench_scale_empty");
+      try (Database emptyDatabase = new Database(new DatabaseConfig(empty.jdbcUrl(), empty.user(), empty.password(), 4), "bench-scale-empty")) {
+        emptyDatabase.migrate();
+      }
+      Ingested onEmpty = ingest(empty, first, "bench-scale-ingest-empty", ingestEvents);
+      Ingested alone = ingest(db, first, "bench-scale-ingest", ingestEvents);
+      report.add(SECTION, "ingest into an empty index", onEmpty.rate(), "events/s", onEmpty.describe(ingestEvents));
+      report.add(SECTION, String.format(Locale.ROOT, "ingest on top of %,d objects", objects), alone.rate(), "events/s",
+          alone.describe(ingestEvents) + String.format(Locale.ROOT, "; %.2fx the empty index's", alone.rate() / onEmpty.rate()));
       out.println("Starting a streaming replica of the database server (a base backup of it) ...");
       out.flush();
       long copying = System.nanoTime();
@@ -68,17 +83,11 @@ final class ScaleBench {
         report.add(SECTION, "replica made (base backup copied, replay started)", (System.nanoTime() - copying) / 1e9, "s", "");
         ApiConfig primaryOnly = ApiConfig.of("127.0.0.1", 0, database.config());
         ApiConfig withReplica = primaryOnly.withReadReplicas(List.of(replica.config("bench_scale")), Duration.ofSeconds(30));
-        String topic = publishIngest(objects, ingestEvents);
-        DatabaseConfig empty = env.postgres.createDatabase("bench_scale_empty");
-        try (Database emptyDatabase = new Database(new DatabaseConfig(empty.jdbcUrl(), empty.user(), empty.password(), 4), "bench-scale-empty")) {
-          emptyDatabase.migrate();
-        }
-        double onEmpty = ingest(empty, topic, "bench-scale-ingest-empty", ingestEvents);
-        double onLoaded = ingest(db, topic, "bench-scale-ingest", ingestEvents);
-        String how = String.format(Locale.ROOT, "%,d creates over the 1,000 buckets, one indexer, 4 topic partitions, the replica attached", ingestEvents);
-        report.add(SECTION, "ingest into an empty index", onEmpty, "events/s", how);
-        report.add(SECTION, String.format(Locale.ROOT, "ingest on top of %,d objects", objects), onLoaded, "events/s",
-            String.format(Locale.ROOT, "%s; %.2fx the empty index's", how, onLoaded / onEmpty));
+        String second = publishIngest("bench-scale-ingest-2", objects + ingestEvents, ingestEvents);
+        Ingested withReplicaAttached = ingest(db, second, "bench-scale-ingest-2", ingestEvents);
+        report.add(SECTION, String.format(Locale.ROOT, "ingest on top of %,d + %,d objects, the replica attached", objects, ingestEvents),
+            withReplicaAttached.rate(), "events/s", withReplicaAttached.describe(ingestEvents) + String.format(Locale.ROOT,
+                "; %.2fx the same without the replica", withReplicaAttached.rate() / alone.rate()));
         Javalin onPrimary = ApiApp.create(primaryOnly, database, Clock.systemUTC()).start("127.0.0.1", 0);
         Javalin onReplica = ApiApp.create(withReplica, database, Clock.systemUTC()).start("127.0.0.1", 0);
         try {
@@ -231,8 +240,7 @@ final class ScaleBench {
    * Publishes {@code events} creates of new objects, spread over the buckets as the load is, to a
    * topic of 4 partitions; returns the topic.
    */
-  private String publishIngest(long objects, int events) {
-    String topic = "bench-scale-ingest";
+  private String publishIngest(String topic, long objects, int events) {
     env.kafka.createTopic(topic, 4);
     S3EventFormat format = new S3EventFormat();
     out.printf(Locale.ROOT, "Publishing %,d events of new objects for the ingest ...%n", events);
@@ -259,16 +267,37 @@ final class ScaleBench {
    * The live indexer's rate applying the topic to a database: one indexer (enrichment off), timed
    * after its first 10%.
    */
-  private double ingest(DatabaseConfig db, String topic, String group, int events) {
+  /** An ingest's rate, and the page reads the database's backends made meanwhile (all of them: only the indexer ran). */
+  private record Ingested(double rate, long reads, double readMs) {
+    String describe(int events) {
+      return String.format(Locale.ROOT, "%,d creates over the 1,000 buckets, one indexer, 4 topic partitions; "
+          + "%.1f page reads per event, %.2f ms reading per event (of %.2f ms per event)", events,
+          reads / (double) events, readMs / events, 1000 / rate);
+    }
+  }
+
+  private Ingested ingest(DatabaseConfig db, String topic, String group, int events) {
     out.printf(Locale.ROOT, "Ingesting %,d events into %s ...%n", events, db.jdbcUrl().replaceAll(".*/", ""));
     out.flush();
     try (Database database = new Database(db, "bench-scale-ingest")) {
+      double[] before = io(database);
       Indexer indexer = Indexer.start(IndexerConfig.of(env.kafka.bootstrapServers(), topic, db).withGroupId(group), database);
+      double rate;
       try {
-        return IngestBench.sustainedRate(() -> indexer.stats().records(), events).rate();
+        rate = IngestBench.sustainedRate(() -> indexer.stats().records(), events).rate();
       } finally {
         indexer.close();
       }
+      double[] after = io(database);
+      return new Ingested(rate, (long) (after[0] - before[0]), after[1] - before[1]);
     }
+  }
+
+  /** Blocks read by client backends, and the milliseconds spent reading them (pg_stat_io). */
+  private static double[] io(Database database) {
+    return database.jdbi().withHandle(h -> h.createQuery("""
+            SELECT coalesce(sum(reads), 0), coalesce(sum(read_time), 0)
+            FROM pg_stat_io WHERE backend_type = 'client backend'""")
+        .map((rs, c) -> new double[] {rs.getDouble(1), rs.getDouble(2)}).one());
   }
 }
