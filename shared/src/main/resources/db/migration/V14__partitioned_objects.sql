@@ -105,6 +105,28 @@ BEGIN
 END
 $$;
 
+-- Renames the table named source, its partitions and every index of them from source... to
+-- target... (partition source_p003 becomes target_p003, index source_live_by_size target_live_by_size).
+CREATE FUNCTION s3index_rename_family(source text, target text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    rel record;
+BEGIN
+    FOR rel IN
+        WITH tables AS (SELECT s3index_parts(source) AS t UNION SELECT source)
+        SELECT t AS name, 'TABLE' AS kind FROM tables
+        UNION ALL
+        SELECT i.relname, 'INDEX' FROM tables JOIN pg_index x ON x.indrelid = to_regclass(t)
+        JOIN pg_class i ON i.oid = x.indexrelid
+        ORDER BY 2, 1
+    LOOP
+        IF left(rel.name, length(source)) = source THEN
+            EXECUTE format('ALTER %s %I RENAME TO %I', rel.kind, rel.name, target || substr(rel.name, length(source) + 1));
+        END IF;
+    END LOOP;
+END
+$$;
+
 -- Puts the table named shadow in the place of objects: objects, its partitions and every index of
 -- them are renamed from objects... to retired..., the shadow's from shadow... to objects..., and
 -- the row stamping and derived-table triggers move to the new objects. The caller holds the locks
@@ -113,7 +135,8 @@ CREATE FUNCTION s3index_replace_objects(shadow text, retired text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     live record;
-    rel record;
+    tbl text;
+    event text;
 BEGIN
     FOR live IN SELECT * FROM s3index_index_defs('objects') LOOP
         IF NOT EXISTS (SELECT 1 FROM s3index_index_defs(shadow) s WHERE s.suffix = live.suffix AND s.body = live.body) THEN
@@ -122,34 +145,13 @@ BEGIN
     END LOOP;
     EXECUTE format('LOCK TABLE objects, %I IN ACCESS EXCLUSIVE MODE', shadow);
     DROP TRIGGER objects_stamp ON objects;
-    DROP TRIGGER IF EXISTS objects_derive_insert ON objects;
-    DROP TRIGGER IF EXISTS objects_derive_update ON objects;
-    DROP TRIGGER IF EXISTS objects_derive_delete ON objects;
-    EXECUTE format('DROP TRIGGER IF EXISTS objects_derive_insert ON %I', shadow);
-    EXECUTE format('DROP TRIGGER IF EXISTS objects_derive_update ON %I', shadow);
-    EXECUTE format('DROP TRIGGER IF EXISTS objects_derive_delete ON %I', shadow);
-    FOR rel IN
-        WITH tables AS (SELECT s3index_parts('objects') AS t UNION SELECT 'objects')
-        SELECT t AS name, 'TABLE' AS kind FROM tables
-        UNION ALL
-        SELECT i.relname, 'INDEX' FROM tables JOIN pg_index x ON x.indrelid = to_regclass(t)
-        JOIN pg_class i ON i.oid = x.indexrelid
-        ORDER BY 2, 1
-    LOOP
-        EXECUTE format('ALTER %s %I RENAME TO %I', rel.kind, rel.name, retired || substr(rel.name, length('objects') + 1));
+    FOREACH tbl IN ARRAY ARRAY['objects', shadow] LOOP
+        FOREACH event IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
+            EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', 'objects_derive_' || event, tbl);
+        END LOOP;
     END LOOP;
-    FOR rel IN
-        WITH tables AS (SELECT s3index_parts(shadow) AS t UNION SELECT shadow)
-        SELECT t AS name, 'TABLE' AS kind FROM tables
-        UNION ALL
-        SELECT i.relname, 'INDEX' FROM tables JOIN pg_index x ON x.indrelid = to_regclass(t)
-        JOIN pg_class i ON i.oid = x.indexrelid
-        ORDER BY 2, 1
-    LOOP
-        IF left(rel.name, length(shadow)) = shadow THEN
-            EXECUTE format('ALTER %s %I RENAME TO %I', rel.kind, rel.name, 'objects' || substr(rel.name, length(shadow) + 1));
-        END IF;
-    END LOOP;
+    PERFORM s3index_rename_family('objects', retired);
+    PERFORM s3index_rename_family(shadow, 'objects');
     CREATE TRIGGER objects_stamp BEFORE UPDATE ON objects
         FOR EACH ROW EXECUTE FUNCTION objects_stamp();
     PERFORM s3index_derive_triggers('');
